@@ -1,0 +1,47 @@
+//! One file per subcommand. Each returns an exit code (see `crate::exit`); only this layer and
+//! the renderers write to stdout/stderr.
+
+pub mod explain;
+
+use std::io::Write;
+
+use crate::cli::{Command, Format, OutputArgs};
+use crate::report::{human, json, Report};
+
+pub fn run(command: Command) -> u8 {
+    match command {
+        Command::Checks(out) => explain::checks(&out),
+        Command::Explain(args) => explain::explain(&args),
+    }
+}
+
+/// Writes a finished report to stdout in the chosen format. A closed pipe is not an error.
+pub fn emit(report: &Report, out: &OutputArgs) {
+    let text = match out.format {
+        Format::Json => json::render(report),
+        Format::Human => human::render(
+            report,
+            human::Options {
+                verbose: out.verbose,
+                ascii: out.ascii,
+            },
+        ),
+    };
+    write_stdout(&text);
+}
+
+pub fn write_stdout(text: &str) {
+    let mut stdout = anstream::stdout().lock();
+    let _ = stdout.write_all(text.as_bytes());
+    let _ = stdout.flush();
+}
+
+/// `kerbrds: error: …` then `hint: …` on stderr, for problems that stop kerbrds before checks.
+pub fn error(message: &str, hint: Option<&str>) {
+    let mut stderr = anstream::stderr().lock();
+    let fail = crate::report::style::FAIL;
+    let _ = writeln!(stderr, "kerbrds: {fail}error{fail:#}: {message}");
+    if let Some(h) = hint {
+        let _ = writeln!(stderr, "hint: {h}");
+    }
+}

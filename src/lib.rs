@@ -1,0 +1,23 @@
+//! kerbrds: makes Kerberos login to Amazon RDS for PostgreSQL (joined to AWS Managed Microsoft
+//! AD, optionally trusting an on-premises AD) work, and says exactly why when it does not.
+//!
+//! Module map (the check-id prefix names the room: `kdc.udp` lives in `kdc`):
+//! - `cli`        clap definitions: global flags, one Args struct per subcommand
+//! - `cmd`        one file per subcommand; each builds inputs, acts, returns an exit code
+//! - `check`      CheckId (the public list of checks), Status, CheckResult, Checked<T>
+//! - `catalogue`  Cause: the failure catalogue as code (why, fix, docs anchor)
+//! - `report`     the report model, the verdict, and its renderers (human, json)
+
+pub mod catalogue;
+pub mod check;
+pub mod cli;
+pub mod cmd;
+pub mod report;
+
+/// Exit codes are a contract: 0 nothing failed (warnings allowed), 1 a check failed or the
+/// action did not succeed, 2 kerbrds could not run (usage, unreadable input, internal error).
+pub mod exit {
+    pub const OK: u8 = 0;
+    pub const FAILED: u8 = 1;
+    pub const CANNOT_RUN: u8 = 2;
+}
