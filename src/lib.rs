@@ -7,12 +7,16 @@
 //! - `check`      CheckId (the public list of checks), Status, CheckResult, Checked<T>
 //! - `catalogue`  Cause: the failure catalogue as code (why, fix, docs anchor)
 //! - `report`     the report model, the verdict, and its renderers (human, json)
+//! - `transport`  bounded UDP/TCP exchanges with precise outcomes (refused, timeout, closed …)
+//! - `kdc`        Kerberos 88 and kpasswd 464 probes, clock skew   → kdc.*, kpasswd.*, clock.skew
 
 pub mod catalogue;
 pub mod check;
 pub mod cli;
 pub mod cmd;
+pub mod kdc;
 pub mod report;
+pub mod transport;
 
 /// Exit codes are a contract: 0 nothing failed (warnings allowed), 1 a check failed or the
 /// action did not succeed, 2 kerbrds could not run (usage, unreadable input, internal error).
