@@ -8,12 +8,14 @@
 //! - `catalogue`  Cause: the failure catalogue as code (why, fix, docs anchor)
 //! - `report`     the report model, the verdict, and its renderers (human, json)
 //! - `transport`  bounded UDP/TCP exchanges with precise outcomes (refused, timeout, closed …)
+//! - `dns`        port-53 probes, host/PTR and SRV lookups       → dns.*
 //! - `kdc`        Kerberos 88 and kpasswd 464 probes, clock skew   → kdc.*, kpasswd.*, clock.skew
 
 pub mod catalogue;
 pub mod check;
 pub mod cli;
 pub mod cmd;
+pub mod dns;
 pub mod kdc;
 pub mod report;
 pub mod transport;

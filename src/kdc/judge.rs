@@ -62,14 +62,16 @@ fn judge_kdc_reply(p: &KdcProbe, reply: &KdcReply, realm: &str, user: Option<&st
     let id = kdc_id(p.proto);
     let who = format!("{}@{realm}", user.unwrap_or(PROBE_USER));
     let e = match reply {
-        KdcReply::AsRep { crealm, cname } => return CheckResult::pass(
-            id,
-            format!(
+        KdcReply::AsRep { crealm, cname } => {
+            return CheckResult::pass(
+                id,
+                format!(
                 "answered in {}: issued a ticket for {cname}@{crealm} without pre-authentication \
                      (the account does not require it)",
                 ms(p)
             ),
-        ),
+            )
+        }
         KdcReply::Error(e) => e,
     };
     let evidence = krb_error_evidence(e);
