@@ -8,6 +8,7 @@
 //! - `catalogue`  Cause: the failure catalogue as code (why, fix, docs anchor)
 //! - `report`     the report model, the verdict, and its renderers (human, json)
 //! - `transport`  bounded UDP/TCP exchanges with precise outcomes (refused, timeout, closed …)
+//! - `db`         DB port: TCP, SSLRequest, GSSENCRequest         → db.tcp, db.ssl, db.gssenc
 //! - `dns`        port-53 probes, host/PTR and SRV lookups       → dns.*
 //! - `kdc`        Kerberos 88 and kpasswd 464 probes, clock skew   → kdc.*, kpasswd.*, clock.skew
 
@@ -15,6 +16,7 @@ pub mod catalogue;
 pub mod check;
 pub mod cli;
 pub mod cmd;
+pub mod db;
 pub mod dns;
 pub mod kdc;
 pub mod report;
