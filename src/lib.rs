@@ -7,11 +7,13 @@
 //! - `check`      CheckId (the public list of checks), Status, CheckResult, Checked<T>
 //! - `catalogue`  Cause: the failure catalogue as code (why, fix, docs anchor)
 //! - `report`     the report model, the verdict, and its renderers (human, json)
+//! - `pgconn`     libpq connection parameters (flags, conninfo, URI, PG* env, PGSERVICE, .pgpass)
 
 pub mod catalogue;
 pub mod check;
 pub mod cli;
 pub mod cmd;
+pub mod pgconn;
 pub mod report;
 
 /// Exit codes are a contract: 0 nothing failed (warnings allowed), 1 a check failed or the
