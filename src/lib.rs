@@ -13,6 +13,7 @@ pub mod catalogue;
 pub mod check;
 pub mod cli;
 pub mod cmd;
+pub mod doctor;
 pub mod pgconn;
 pub mod report;
 
