@@ -8,12 +8,15 @@
 //! - `catalogue`  Cause: the failure catalogue as code (why, fix, docs anchor)
 //! - `report`     the report model, the verdict, and its renderers (human, json)
 //! - `gss`        ccache and service ticket (libgssapi), GSS failure classification → ccache.*, gss.*
+//! - `pgconn`     libpq connection parameters (flags, conninfo, URI, PG* env, PGSERVICE, .pgpass)
 
 pub mod catalogue;
 pub mod check;
 pub mod cli;
 pub mod cmd;
+pub mod doctor;
 pub mod gss;
+pub mod pgconn;
 pub mod report;
 
 /// Exit codes are a contract: 0 nothing failed (warnings allowed), 1 a check failed or the
