@@ -7,13 +7,18 @@
 //! - `check`      CheckId (the public list of checks), Status, CheckResult, Checked<T>
 //! - `catalogue`  Cause: the failure catalogue as code (why, fix, docs anchor)
 //! - `report`     the report model, the verdict, and its renderers (human, json)
+//! - `gss`        ccache and service ticket (libgssapi), GSS failure classification → ccache.*, gss.*
+//! - `pgconn`     libpq connection parameters (flags, conninfo, URI, PG* env, PGSERVICE, .pgpass)
 //! - `krb5conf`   krb5.conf: MIT profile parser, queries, SPN prediction, checks, generator
 
 pub mod catalogue;
 pub mod check;
 pub mod cli;
 pub mod cmd;
+pub mod doctor;
+pub mod gss;
 pub mod krb5conf;
+pub mod pgconn;
 pub mod report;
 
 /// Exit codes are a contract: 0 nothing failed (warnings allowed), 1 a check failed or the
