@@ -11,6 +11,10 @@
 //! - `db`         DB port: TCP, SSLRequest, GSSENCRequest         → db.tcp, db.ssl, db.gssenc
 //! - `dns`        port-53 probes, host/PTR and SRV lookups       → dns.*
 //! - `kdc`        Kerberos 88 and kpasswd 464 probes, clock skew   → kdc.*, kpasswd.*, clock.skew
+//! - `gss`        ccache and service ticket (libgssapi), GSS failure classification → ccache.*, gss.*
+//! - `pgconn`     libpq connection parameters (flags, conninfo, URI, PG* env, PGSERVICE, .pgpass)
+//! - `krb5conf`   krb5.conf: MIT profile parser, queries, SPN prediction, checks, generator
+//! - `login`      Kerberos login roles: create/list/drop over the master connection, `db.role` judgement
 
 pub mod catalogue;
 pub mod check;
@@ -18,7 +22,12 @@ pub mod cli;
 pub mod cmd;
 pub mod db;
 pub mod dns;
+pub mod doctor;
+pub mod gss;
 pub mod kdc;
+pub mod krb5conf;
+pub mod login;
+pub mod pgconn;
 pub mod report;
 pub mod transport;
 

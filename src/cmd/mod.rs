@@ -2,6 +2,7 @@
 //! the renderers write to stdout/stderr.
 
 pub mod explain;
+pub mod login;
 
 use std::io::Write;
 
@@ -12,6 +13,7 @@ pub fn run(command: Command) -> u8 {
     match command {
         Command::Checks(out) => explain::checks(&out),
         Command::Explain(args) => explain::explain(&args),
+        Command::Login(args) => login::run(&args),
     }
 }
 
