@@ -11,6 +11,7 @@
 //! - `db`         DB port: TCP, SSLRequest, GSSENCRequest         → db.tcp, db.ssl, db.gssenc
 //! - `dns`        port-53 probes, host/PTR and SRV lookups       → dns.*
 //! - `kdc`        Kerberos 88 and kpasswd 464 probes, clock skew   → kdc.*, kpasswd.*, clock.skew
+//! - `probes`     every network probe together from plain inputs (`kerbrds probe`)
 //! - `gss`        ccache and service ticket (libgssapi), GSS failure classification → ccache.*, gss.*
 //! - `pgconn`     libpq connection parameters (flags, conninfo, URI, PG* env, PGSERVICE, .pgpass)
 //! - `krb5conf`   krb5.conf: MIT profile parser, queries, SPN prediction, checks, generator
@@ -28,6 +29,7 @@ pub mod kdc;
 pub mod krb5conf;
 pub mod login;
 pub mod pgconn;
+pub mod probes;
 pub mod report;
 pub mod transport;
 

@@ -234,6 +234,8 @@ async fn srv_lookup(
         })
         .unwrap_or_default();
     srvs.sort();
+    // Names differing only in case (EXAMPLE.COM, example.com) may carry the same record twice.
+    srvs.dedup();
     let additionals: Vec<probe::Rec> = lookup
         .answer()
         .map(|a| a.additionals.clone())

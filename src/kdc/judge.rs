@@ -295,14 +295,17 @@ pub struct ClockReading {
     /// Server clock minus local clock, in seconds.
     pub skew: f64,
     pub rtt_ms: u128,
+    /// Only good to ±1 s (the server sent no sub-second part).
+    pub whole_seconds: bool,
 }
 
 impl ClockReading {
     pub fn from_probe<R>(p: &Probe<R>) -> Option<ClockReading> {
         p.skew().map(|skew| ClockReading {
             source: p.target(),
-            skew,
+            skew: skew.secs,
             rtt_ms: p.elapsed.as_millis(),
+            whole_seconds: skew.whole_seconds,
         })
     }
 }
@@ -316,9 +319,10 @@ fn describe(skew: f64) -> String {
     format!("the local clock is {n:.1} s {dir} the KDC")
 }
 
-/// `clock.skew` from the fastest reading (the least round-trip uncertainty).
+/// `clock.skew` from the most precise reading: sub-second server times first, then the fastest
+/// round trip (the least uncertainty about when the server read its clock).
 pub fn judge_clock(readings: &[ClockReading]) -> CheckResult {
-    let Some(best) = readings.iter().min_by_key(|r| r.rtt_ms) else {
+    let Some(best) = readings.iter().min_by_key(|r| (r.whole_seconds, r.rtt_ms)) else {
         return CheckResult::skip(
             CheckId::ClockSkew,
             "no KDC or kpasswd answer carried the server's time",
@@ -356,7 +360,7 @@ pub fn judge_clock(readings: &[ClockReading]) -> CheckResult {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::kdc::probe::Probe;
+    use crate::kdc::probe::{Probe, Skew};
     use crate::kdc::wire::KpasswdReply;
     use std::time::{Duration, UNIX_EPOCH};
 
@@ -377,7 +381,10 @@ mod tests {
                 cname: None,
                 server_time: UNIX_EPOCH,
             }),
-            skew: Some(0.0),
+            skew: Some(Skew {
+                secs: 0.0,
+                whole_seconds: false,
+            }),
         }
     }
 
@@ -611,6 +618,11 @@ mod tests {
             source: "k".into(),
             skew,
             rtt_ms,
+            whole_seconds: false,
+        };
+        let coarse = |skew: f64, rtt_ms: u128| ClockReading {
+            whole_seconds: true,
+            ..r(skew, rtt_ms)
         };
         for (readings, want) in [
             (vec![], Status::Skip),
@@ -620,6 +632,8 @@ mod tests {
             (vec![r(-600.0, 2)], Status::Fail),
             // The fastest reading wins: a slow one is less precise.
             (vec![r(400.0, 900), r(1.0, 3)], Status::Pass),
+            // A whole-second reading (kpasswd) loses to a precise one, however fast.
+            (vec![coarse(-0.9, 0), r(400.0, 5)], Status::Fail),
         ] {
             let got = judge_clock(&readings);
             assert_eq!(got.status, want, "{readings:?}: {}", got.detail);

@@ -48,6 +48,58 @@ fn both(addrs: &[SocketAddr]) -> impl Iterator<Item = (SocketAddr, Proto)> + '_ 
         .flat_map(|a| [(*a, Proto::Udp), (*a, Proto::Tcp)])
 }
 
+/// AS-REQ probes of every KDC address over UDP and TCP, all under one deadline (I/O only).
+pub async fn probe_kdcs(
+    realm: &str,
+    user: Option<&str>,
+    addrs: &[SocketAddr],
+    timeout: Duration,
+) -> Vec<probe::KdcProbe> {
+    let deadline = Instant::now() + timeout;
+    let name = user.unwrap_or(judge::PROBE_USER);
+    join_all(both(addrs).map(|(a, proto)| probe::as_exchange(a, proto, realm, name, deadline)))
+        .await
+}
+
+/// kpasswd probes of every address over UDP and TCP, all under one deadline (I/O only).
+pub async fn probe_kpasswd(addrs: &[SocketAddr], timeout: Duration) -> Vec<probe::KpasswdProbe> {
+    let deadline = Instant::now() + timeout;
+    join_all(both(addrs).map(|(a, proto)| probe::kpasswd_exchange(a, proto, deadline))).await
+}
+
+/// `kdc.udp`/`kdc.tcp` from probes gathered in one or several rounds (pure).
+pub fn judge_kdc_probes(
+    probes: &[probe::KdcProbe],
+    realm: &str,
+    user: Option<&str>,
+) -> Checked<KdcFacts> {
+    if probes.is_empty() {
+        let why = format!("no KDC address known for {realm}");
+        return Checked::new(
+            vec![
+                CheckResult::skip(CheckId::KdcUdp, why.clone()),
+                CheckResult::skip(CheckId::KdcTcp, why),
+            ],
+            None,
+        );
+    }
+    Checked::new(judge::judge_kdcs(probes, realm, user), Some(facts(probes)))
+}
+
+/// `kpasswd.udp`/`kpasswd.tcp` from probes gathered in one or several rounds (pure).
+pub fn judge_kpasswd_probes(probes: &[probe::KpasswdProbe]) -> Checked<KdcFacts> {
+    if probes.is_empty() {
+        return Checked::new(
+            vec![
+                CheckResult::skip(CheckId::KpasswdUdp, "no kpasswd address known"),
+                CheckResult::skip(CheckId::KpasswdTcp, "no kpasswd address known"),
+            ],
+            None,
+        );
+    }
+    Checked::new(judge::judge_kpasswd(probes), Some(facts(probes)))
+}
+
 /// Probes every KDC address over UDP and TCP with a fresh AS-REQ for `user@realm` (no
 /// credentials; `None` asks for a probe principal, whose C_PRINCIPAL_UNKNOWN still proves a KDC).
 /// Results: `kdc.udp` and `kdc.tcp` per address; value: who answered and the clock readings.
@@ -57,42 +109,13 @@ pub async fn check_kdcs(
     addrs: &[SocketAddr],
     timeout: Duration,
 ) -> Checked<KdcFacts> {
-    if addrs.is_empty() {
-        return Checked::new(
-            vec![
-                CheckResult::skip(CheckId::KdcUdp, format!("no KDC address known for {realm}")),
-                CheckResult::skip(CheckId::KdcTcp, format!("no KDC address known for {realm}")),
-            ],
-            None,
-        );
-    }
-    let deadline = Instant::now() + timeout;
-    let name = user.unwrap_or(judge::PROBE_USER);
-    let probes =
-        join_all(both(addrs).map(|(a, proto)| probe::as_exchange(a, proto, realm, name, deadline)))
-            .await;
-    Checked::new(
-        judge::judge_kdcs(&probes, realm, user),
-        Some(facts(&probes)),
-    )
+    judge_kdc_probes(&probe_kdcs(realm, user, addrs, timeout).await, realm, user)
 }
 
 /// Probes kpasswd (464) on every address over UDP and TCP with the credential-free request.
 /// Results: `kpasswd.udp` and `kpasswd.tcp` per address; value: who answered, clock readings.
 pub async fn check_kpasswd(addrs: &[SocketAddr], timeout: Duration) -> Checked<KdcFacts> {
-    if addrs.is_empty() {
-        return Checked::new(
-            vec![
-                CheckResult::skip(CheckId::KpasswdUdp, "no kpasswd address known"),
-                CheckResult::skip(CheckId::KpasswdTcp, "no kpasswd address known"),
-            ],
-            None,
-        );
-    }
-    let deadline = Instant::now() + timeout;
-    let probes =
-        join_all(both(addrs).map(|(a, proto)| probe::kpasswd_exchange(a, proto, deadline))).await;
-    Checked::new(judge::judge_kpasswd(&probes), Some(facts(&probes)))
+    judge_kpasswd_probes(&probe_kpasswd(addrs, timeout).await)
 }
 
 /// `clock.skew` from every reading the KDC and kpasswd probes gathered (pure).

@@ -16,13 +16,20 @@ const TCP_LIMIT: usize = 1 << 20;
 /// How one exchange ended.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Outcome<R> {
-    /// A decoded reply; `skew` is the server's clock minus ours (seconds) when the reply
-    /// carried the server time.
-    Reply { reply: R, skew: Option<f64> },
+    /// A decoded reply; `skew` when the reply carried the server's time.
+    Reply { reply: R, skew: Option<Skew> },
     /// Something answered that is not this protocol.
     Garbage { error: WireError, preview: String },
     /// No reply: refused, timed out, closed early, oversized …
     Net(NetError),
+}
+
+/// The server's clock minus ours, in seconds. `whole_seconds`: the server sent no sub-second
+/// part (kadmind's kpasswd errors carry susec 0), so the reading is only good to ±1 s.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Skew {
+    pub secs: f64,
+    pub whole_seconds: bool,
 }
 
 /// One probe of one address over one transport.
@@ -44,7 +51,7 @@ impl<R> Probe<R> {
         matches!(self.outcome, Outcome::Reply { .. })
     }
 
-    pub fn skew(&self) -> Option<f64> {
+    pub fn skew(&self) -> Option<Skew> {
         match self.outcome {
             Outcome::Reply { skew, .. } => skew,
             _ => None,
@@ -72,10 +79,17 @@ async fn exchange(
     (r, elapsed, sent + elapsed / 2)
 }
 
-fn skew_of(server: SystemTime, local: SystemTime) -> f64 {
-    match server.duration_since(local) {
+fn skew_of(server: SystemTime, local: SystemTime) -> Skew {
+    let secs = match server.duration_since(local) {
         Ok(d) => d.as_secs_f64(),
         Err(e) => -e.duration().as_secs_f64(),
+    };
+    let whole_seconds = server
+        .duration_since(std::time::UNIX_EPOCH)
+        .is_ok_and(|d| d.subsec_nanos() == 0);
+    Skew {
+        secs,
+        whole_seconds,
     }
 }
 
