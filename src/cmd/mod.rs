@@ -2,6 +2,7 @@
 //! the renderers write to stdout/stderr.
 
 pub mod explain;
+pub mod krb5conf;
 pub mod login;
 
 use std::io::Write;
@@ -14,6 +15,7 @@ pub fn run(command: Command) -> u8 {
         Command::Checks(out) => explain::checks(&out),
         Command::Explain(args) => explain::explain(&args),
         Command::Login(args) => login::run(&args),
+        Command::Krb5conf(args) => krb5conf::run(args),
     }
 }
 
