@@ -7,7 +7,9 @@
 //! - `check`      CheckId (the public list of checks), Status, CheckResult, Checked<T>
 //! - `catalogue`  Cause: the failure catalogue as code (why, fix, docs anchor)
 //! - `report`     the report model, the verdict, and its renderers (human, json)
+//! - `aws`        AWS read-back (membership, IAM role, directory) and set-up → aws.*
 
+pub mod aws;
 pub mod catalogue;
 pub mod check;
 pub mod cli;
