@@ -12,11 +12,13 @@
 //! - `dns`        port-53 probes, host/PTR and SRV lookups       → dns.*
 //! - `kdc`        Kerberos 88 and kpasswd 464 probes, clock skew   → kdc.*, kpasswd.*, clock.skew
 //! - `probes`     every network probe together from plain inputs (`kerbrds probe`)
+//! - `aws`        AWS read-back (membership, IAM role, directory) and set-up → aws.*
 //! - `gss`        ccache and service ticket (libgssapi), GSS failure classification → ccache.*, gss.*
 //! - `pgconn`     libpq connection parameters (flags, conninfo, URI, PG* env, PGSERVICE, .pgpass)
 //! - `krb5conf`   krb5.conf: MIT profile parser, queries, SPN prediction, checks, generator
 //! - `login`      Kerberos login roles: create/list/drop over the master connection, `db.role` judgement
 
+pub mod aws;
 pub mod catalogue;
 pub mod check;
 pub mod cli;
