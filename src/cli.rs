@@ -20,8 +20,12 @@ pub enum Command {
     Checks(OutputArgs),
     /// Explain a failure code from the catalogue (why it happens, how to fix it); all if none.
     Explain(ExplainArgs),
+    /// AWS: read back the DB instance's domain membership, IAM role and directory, or set them up.
+    Aws(AwsArgs),
     /// Kerberos logins in PostgreSQL (step 7): create, list and drop "user@REALM" roles as the master user.
     Login(LoginArgs),
+    /// krb5.conf for RDS logins (step 8): check an existing one, or generate a correct one.
+    Krb5conf(Krb5confArgs),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
@@ -50,6 +54,136 @@ pub struct ExplainArgs {
     pub code: Option<String>,
     #[command(flatten)]
     pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct AwsArgs {
+    #[command(subcommand)]
+    pub command: AwsCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AwsCommand {
+    /// Read back the instance's domain membership, its IAM role and the directory (aws.* checks).
+    Status(AwsStatusArgs),
+    /// Carry out a set-up step: directory, trust, role, share, join.
+    Setup(AwsSetupArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct AwsStatusArgs {
+    /// The RDS endpoint name the clients use (the instance and Region are taken from it).
+    pub endpoint: Option<String>,
+    /// The DB instance identifier (instead of an endpoint name).
+    #[arg(long)]
+    pub instance: Option<String>,
+    /// The AWS Region (default: from the endpoint name, else the AWS configuration).
+    #[arg(long)]
+    pub region: Option<String>,
+    /// The realm the clients use, compared with the directory's DNS name.
+    #[arg(long)]
+    pub realm: Option<String>,
+    /// Overall time limit in seconds for the AWS reads.
+    #[arg(long, default_value_t = 10.0)]
+    pub timeout: f64,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct AwsSetupArgs {
+    #[command(subcommand)]
+    pub step: SetupStep,
+    /// Print each AWS API call and its parameters (secrets masked) without calling AWS.
+    #[arg(long, global = true)]
+    pub dry_run: bool,
+    /// The AWS Region (default: the AWS configuration).
+    #[arg(long, global = true)]
+    pub region: Option<String>,
+    /// How long to wait for the result (Stage Active, kerberos-enabled), in seconds; 0: do not wait.
+    #[arg(long, global = true, default_value_t = 1800.0)]
+    pub wait: f64,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SetupStep {
+    /// Step 1: create an AWS Managed Microsoft AD (password from KERBRDS_AD_PASSWORD or a prompt).
+    Directory(SetupDirectoryArgs),
+    /// Step 2: create a forest trust to an on-premises domain (password from KERBRDS_TRUST_PASSWORD or a prompt).
+    Trust(SetupTrustArgs),
+    /// Step 3: create the IAM role RDS uses and attach AmazonRDSDirectoryServiceAccess.
+    Role(SetupRoleArgs),
+    /// Step 5: share the directory with the DB's account.
+    Share(SetupShareArgs),
+    /// Step 6: join the DB instance to the directory and reboot it.
+    Join(SetupJoinArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SetupDirectoryArgs {
+    /// The directory's DNS name (the realm is this in upper case), e.g. corp.example.com.
+    #[arg(long)]
+    pub name: String,
+    /// NetBIOS name (default: the first label, upper case).
+    #[arg(long)]
+    pub short_name: Option<String>,
+    /// Standard or Enterprise.
+    #[arg(long, default_value = "Standard")]
+    pub edition: String,
+    /// The VPC for the domain controllers.
+    #[arg(long)]
+    pub vpc: String,
+    /// Two subnets in different Availability Zones, comma-separated.
+    #[arg(long, value_delimiter = ',', num_args = 1..)]
+    pub subnets: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct SetupTrustArgs {
+    /// The managed directory (d-…).
+    #[arg(long)]
+    pub directory: String,
+    /// The on-premises domain's DNS name, e.g. onprem.example.com.
+    #[arg(long)]
+    pub remote_domain: String,
+    /// One-Way: Outgoing (the managed AD trusts on-prem: on-prem users log in to RDS), One-Way: Incoming, Two-Way.
+    #[arg(long, default_value = "One-Way: Outgoing")]
+    pub direction: String,
+    /// The on-premises DNS servers, for the conditional forwarder (comma-separated).
+    #[arg(long, value_delimiter = ',', num_args = 1..)]
+    pub dns: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct SetupRoleArgs {
+    #[arg(long, default_value = "rds-directoryservice-kerberos-access-role")]
+    pub role_name: String,
+}
+
+#[derive(Debug, Args)]
+pub struct SetupShareArgs {
+    /// The directory to share (d-…), in its owner account.
+    #[arg(long)]
+    pub directory: String,
+    /// The AWS account id of the DB.
+    #[arg(long)]
+    pub account: String,
+}
+
+#[derive(Debug, Args)]
+pub struct SetupJoinArgs {
+    /// The DB instance identifier.
+    #[arg(long)]
+    pub instance: String,
+    /// The directory (d-…).
+    #[arg(long)]
+    pub directory: String,
+    /// The IAM role created by `setup role`.
+    #[arg(long, default_value = "rds-directoryservice-kerberos-access-role")]
+    pub role: String,
+    /// Do not reboot: the join is then applied in the next maintenance window.
+    #[arg(long)]
+    pub no_reboot: bool,
 }
 
 #[derive(Debug, Args)]
@@ -108,4 +242,74 @@ pub struct LoginListArgs {
     /// Print help.
     #[arg(long, action = clap::ArgAction::Help)]
     pub help: Option<bool>,
+}
+
+#[derive(Debug, Args)]
+pub struct Krb5confArgs {
+    #[command(subcommand)]
+    pub action: Krb5confAction,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Krb5confAction {
+    /// Check a krb5.conf (default: the files of KRB5_CONFIG, else /etc/krb5.conf) and predict
+    /// the service principal libpq will ask for.
+    Check(Krb5confCheckArgs),
+    /// Write a krb5.conf for the managed directory (and an on-prem realm that it trusts).
+    Generate(Krb5confGenerateArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct Krb5confCheckArgs {
+    /// The file to check instead of KRB5_CONFIG / /etc/krb5.conf.
+    pub file: Option<std::path::PathBuf>,
+    /// The DB endpoint libpq connects to: predicts its service principal and realm.
+    #[arg(long)]
+    pub host: Option<String>,
+    /// libpq's Kerberos service name.
+    #[arg(long, env = "PGKRBSRVNAME", default_value = "postgres")]
+    pub krbsrvname: String,
+    /// The managed directory's realm, when it is not the default realm.
+    #[arg(long)]
+    pub realm: Option<String>,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct Krb5confGenerateArgs {
+    /// The managed directory's realm (its DNS name, e.g. CORP.EXAMPLE.COM).
+    #[arg(long)]
+    pub realm: String,
+    /// A KDC (domain controller) of the realm, host or address; repeatable. Default: the
+    /// directory's DNS name.
+    #[arg(long = "kdc")]
+    pub kdcs: Vec<String>,
+    /// The realm's admin server (kpasswd). Default: the first KDC.
+    #[arg(long)]
+    pub admin_server: Option<String>,
+    /// The on-premises AD realm that the managed directory trusts.
+    #[arg(long)]
+    pub onprem_realm: Option<String>,
+    /// A KDC of the on-prem realm; repeatable.
+    #[arg(long = "onprem-kdc", requires = "onprem_realm")]
+    pub onprem_kdcs: Vec<String>,
+    /// The on-prem realm's admin server.
+    #[arg(long, requires = "onprem_realm")]
+    pub onprem_admin_server: Option<String>,
+    /// A DB endpoint: adds the [domain_realm] entry that covers it; repeatable.
+    #[arg(long = "db-host")]
+    pub db_hosts: Vec<String>,
+    /// Also map RDS endpoints of the AWS China regions (.amazonaws.com.cn).
+    #[arg(long)]
+    pub china: bool,
+    /// Write to FILE (atomically; an existing file is backed up) instead of stdout.
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub out_file: Option<std::path::PathBuf>,
+    /// Replace FILE when it exists and differs.
+    #[arg(long)]
+    pub force: bool,
+    /// Show what would change in FILE (a diff) without writing.
+    #[arg(long, requires = "out_file")]
+    pub dry_run: bool,
 }

@@ -1,7 +1,9 @@
 //! One file per subcommand. Each returns an exit code (see `crate::exit`); only this layer and
 //! the renderers write to stdout/stderr.
 
+pub mod aws;
 pub mod explain;
+pub mod krb5conf;
 pub mod login;
 
 use std::io::Write;
@@ -13,7 +15,9 @@ pub fn run(command: Command) -> u8 {
     match command {
         Command::Checks(out) => explain::checks(&out),
         Command::Explain(args) => explain::explain(&args),
+        Command::Aws(args) => aws::run(args),
         Command::Login(args) => login::run(&args),
+        Command::Krb5conf(args) => krb5conf::run(args),
     }
 }
 
