@@ -215,7 +215,8 @@ pub struct LoginChangeArgs {
     /// connection string (key=value or postgresql:// URI) is taken as the connection instead.
     #[arg(value_name = "USER@REALM")]
     pub names: Vec<String>,
-    /// Upper-case the realm of each name instead of rejecting a lower-case one.
+    /// Upper-case the realm of each name. Without it, create rejects a realm that is not upper
+    /// case and drop takes the name verbatim (so logins with a wrong realm can be removed).
     #[arg(long)]
     pub normalize_realm: bool,
     /// Read the current state and print the exact SQL that would run, without running it.
