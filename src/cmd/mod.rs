@@ -3,7 +3,9 @@
 
 pub mod aws;
 pub mod explain;
+pub mod krb5conf;
 pub mod login;
+pub mod probe;
 
 use std::io::Write;
 
@@ -16,6 +18,8 @@ pub fn run(command: Command) -> u8 {
         Command::Explain(args) => explain::explain(&args),
         Command::Aws(args) => aws::run(args),
         Command::Login(args) => login::run(&args),
+        Command::Probe(args) => probe::run(&args),
+        Command::Krb5conf(args) => krb5conf::run(args),
     }
 }
 
