@@ -7,6 +7,7 @@
 //! - `check`      CheckId (the public list of checks), Status, CheckResult, Checked<T>
 //! - `catalogue`  Cause: the failure catalogue as code (why, fix, docs anchor)
 //! - `report`     the report model, the verdict, and its renderers (human, json)
+//! - `db`         connect: the psql-equivalent GSSAPI login → db.login, db.role
 //! - `gss`        ccache and service ticket (libgssapi), GSS failure classification → ccache.*, gss.*
 //! - `pgconn`     libpq connection parameters (flags, conninfo, URI, PG* env, PGSERVICE, .pgpass)
 
@@ -14,6 +15,7 @@ pub mod catalogue;
 pub mod check;
 pub mod cli;
 pub mod cmd;
+pub mod db;
 pub mod doctor;
 pub mod gss;
 pub mod pgconn;
