@@ -10,6 +10,7 @@
 //! - `db`         connect: the psql-equivalent GSSAPI login → db.login, db.role
 //! - `gss`        ccache and service ticket (libgssapi), GSS failure classification → ccache.*, gss.*
 //! - `pgconn`     libpq connection parameters (flags, conninfo, URI, PG* env, PGSERVICE, .pgpass)
+//! - `krb5conf`   krb5.conf: MIT profile parser, queries, SPN prediction, checks, generator
 
 pub mod catalogue;
 pub mod check;
@@ -18,6 +19,7 @@ pub mod cmd;
 pub mod db;
 pub mod doctor;
 pub mod gss;
+pub mod krb5conf;
 pub mod pgconn;
 pub mod report;
 
