@@ -1,6 +1,7 @@
 //! One file per subcommand. Each returns an exit code (see `crate::exit`); only this layer and
 //! the renderers write to stdout/stderr.
 
+pub mod connect;
 pub mod explain;
 
 use std::io::Write;
@@ -12,6 +13,7 @@ pub fn run(command: Command) -> u8 {
     match command {
         Command::Checks(out) => explain::checks(&out),
         Command::Explain(args) => explain::explain(&args),
+        Command::Connect(args) => connect::run(&args),
     }
 }
 

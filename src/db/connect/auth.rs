@@ -86,7 +86,8 @@ pub async fn login(
             Message::AuthenticationGssContinue(body) if !authed => {
                 let Some(client) = gss.take() else {
                     return Err(not_postgres(
-                        "the server sent AuthenticationGSSContinue without AuthenticationGSS".into(),
+                        "the server sent AuthenticationGSSContinue without AuthenticationGSS"
+                            .into(),
                     ));
                 };
                 let (client, r) = client.step(Some(body.data().to_vec())).await;
@@ -95,8 +96,12 @@ pub async fn login(
                 }
                 gss = Some(client);
             }
-            Message::AuthenticationSasl(_) if !authed => return Err(password(params, "SCRAM (SASL)")),
-            Message::AuthenticationMd5Password(_) if !authed => return Err(password(params, "MD5")),
+            Message::AuthenticationSasl(_) if !authed => {
+                return Err(password(params, "SCRAM (SASL)"))
+            }
+            Message::AuthenticationMd5Password(_) if !authed => {
+                return Err(password(params, "MD5"))
+            }
             Message::AuthenticationCleartextPassword if !authed => {
                 return Err(password(params, "cleartext"))
             }
@@ -124,7 +129,11 @@ pub async fn login(
                 return Err(not_postgres(format!(
                     "unexpected message '{}' during {}",
                     char::from(frame.raw[0]),
-                    if authed { "session start" } else { "authentication" }
+                    if authed {
+                        "session start"
+                    } else {
+                        "authentication"
+                    }
                 )))
             }
         }
@@ -178,7 +187,11 @@ fn read_failure(e: &ReadError, authed: bool) -> Failure {
             Cause::ServerFatal,
             format!(
                 "the server closed the connection during {} without an error message",
-                if authed { "session start" } else { "authentication" }
+                if authed {
+                    "session start"
+                } else {
+                    "authentication"
+                }
             ),
             "look at the server log (RDS: the postgresql log in the console) for the reason",
         ),

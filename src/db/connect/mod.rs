@@ -69,7 +69,7 @@ pub struct Failure {
     pub detail: String,
     pub hint: String,
     pub evidence: Vec<String>,
-    pub server: Option<ServerError>,
+    pub server: Option<Box<ServerError>>,
 }
 
 impl Failure {
@@ -155,7 +155,9 @@ pub async fn connect(params: &ConnParams, timeout: Duration) -> Result<Session, 
 
 fn effective_timeout(params: &ConnParams, timeout: Duration) -> Duration {
     match &params.connect_timeout {
-        Some(v) if v.value > 0 => timeout.min(Duration::from_secs(v.value).max(MIN_CONNECT_TIMEOUT)),
+        Some(v) if v.value > 0 => {
+            timeout.min(Duration::from_secs(v.value).max(MIN_CONNECT_TIMEOUT))
+        }
         _ => timeout,
     }
 }
@@ -198,10 +200,7 @@ async fn connect_inner(
         GssEncMode::Require => {
             if !cred.usable() {
                 let mut f = Failure::cred(&cred, params);
-                f.detail = format!(
-                    "GSSAPI encryption required but impossible: {}",
-                    f.detail
-                );
+                f.detail = format!("GSSAPI encryption required but impossible: {}", f.detail);
                 return Err(f);
             }
             true
@@ -490,7 +489,9 @@ fn judge_role(info: &LoginInfo) -> CheckResult {
             Cause::RoleInRdsAdAndRdsIam,
             format!("{user} is a member of both rds_ad and rds_iam"),
         )
-        .with_hint(format!("as the master user: REVOKE rds_iam FROM \"{user}\";")),
+        .with_hint(format!(
+            "as the master user: REVOKE rds_iam FROM \"{user}\";"
+        )),
         (Some(true), _) => {
             CheckResult::pass(CheckId::DbRole, format!("{user} is a member of rds_ad"))
         }

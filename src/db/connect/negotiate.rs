@@ -108,7 +108,9 @@ pub async fn gssenc(
         b'N' => Ok(Err(tcp)),
         b'E' => {
             let mut conn = Conn::new(Transport::Plain(tcp));
-            Err(server_failure(&wire::read_error_tail(&mut conn, b"E").await))
+            Err(server_failure(
+                &wire::read_error_tail(&mut conn, b"E").await,
+            ))
         }
         other => Err(not_postgres(format!(
             "the server answered GSSENCRequest with byte 0x{other:02x} (expected G or N)"
@@ -131,7 +133,9 @@ async fn handshake(
     phase.set("GSS encryption handshake");
     loop {
         if let Some(tok) = out.take() {
-            tcp.write_all(&wire::gss_packet(&tok)).await.map_err(io_fail)?;
+            tcp.write_all(&wire::gss_packet(&tok))
+                .await
+                .map_err(io_fail)?;
         }
         if client.is_complete() {
             break;
@@ -186,7 +190,10 @@ pub async fn ssl(
                 Ok(t) => Ok((Transport::Tls(Box::new(t)), Used::Tls)),
                 Err(e) => Err(Failure::new(
                     Cause::TlsFailed,
-                    format!("TLS handshake with {host} failed (sslmode={}): {e}", params.sslmode.value.as_str()),
+                    format!(
+                        "TLS handshake with {host} failed (sslmode={}): {e}",
+                        params.sslmode.value.as_str()
+                    ),
                     tls_hint(params),
                 )),
             }
@@ -202,7 +209,9 @@ pub async fn ssl(
         )),
         b'E' => {
             let mut conn = Conn::new(Transport::Plain(tcp));
-            Err(server_failure(&wire::read_error_tail(&mut conn, b"E").await))
+            Err(server_failure(
+                &wire::read_error_tail(&mut conn, b"E").await,
+            ))
         }
         other => Err(not_postgres(format!(
             "the server answered SSLRequest with byte 0x{other:02x} (expected S or N)"
@@ -248,7 +257,11 @@ fn connector(params: &ConnParams) -> Result<tokio_native_tls::TlsConnector, Fail
         b.disable_built_in_roots(true);
     }
     b.build().map(Into::into).map_err(|e| {
-        Failure::new(Cause::TlsFailed, format!("TLS setup failed: {e}"), tls_hint(params))
+        Failure::new(
+            Cause::TlsFailed,
+            format!("TLS setup failed: {e}"),
+            tls_hint(params),
+        )
     })
 }
 
@@ -293,6 +306,6 @@ pub fn not_postgres(detail: String) -> Failure {
 
 pub fn server_failure(e: &ServerError) -> Failure {
     let mut f = Failure::new(e.cause(), e.line(), e.cause().fix());
-    f.server = Some(e.clone());
+    f.server = Some(Box::new(e.clone()));
     f
 }

@@ -53,7 +53,11 @@ impl<S: AsyncRead + Unpin> AsyncRead for Replay<S> {
 }
 
 impl<S: AsyncWrite + Unpin> AsyncWrite for Replay<S> {
-    fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
         let this = self.get_mut();
         match &mut this.swallow {
             Swallow::Done => Pin::new(&mut this.inner).poll_write(cx, buf),

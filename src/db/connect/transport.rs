@@ -116,7 +116,8 @@ impl<S: AsyncRead + Unpin> GssStream<S> {
         if self.rbuf.len() < 4 {
             return Ok(None);
         }
-        let len = u32::from_be_bytes([self.rbuf[0], self.rbuf[1], self.rbuf[2], self.rbuf[3]]) as usize;
+        let len =
+            u32::from_be_bytes([self.rbuf[0], self.rbuf[1], self.rbuf[2], self.rbuf[3]]) as usize;
         if len > MAX_IN_PACKET {
             return Err(invalid(format!(
                 "the server sent a GSS-encrypted packet of {len} bytes; at most {MAX_IN_PACKET} are allowed"
@@ -156,7 +157,8 @@ impl<S: AsyncRead + Unpin> AsyncRead for GssStream<S> {
             let want = if this.rbuf.len() < 4 {
                 4 - this.rbuf.len()
             } else {
-                let len = u32::from_be_bytes([this.rbuf[0], this.rbuf[1], this.rbuf[2], this.rbuf[3]]);
+                let len =
+                    u32::from_be_bytes([this.rbuf[0], this.rbuf[1], this.rbuf[2], this.rbuf[3]]);
                 4 + len as usize - this.rbuf.len()
             };
             let mut chunk = [0u8; 8192];
@@ -191,7 +193,11 @@ impl<S: AsyncWrite + Unpin> GssStream<S> {
 }
 
 impl<S: AsyncWrite + Unpin> AsyncWrite for GssStream<S> {
-    fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
         let this = self.get_mut();
         ready!(this.poll_drain(cx))?;
         if buf.is_empty() {

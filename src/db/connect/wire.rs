@@ -187,7 +187,9 @@ impl ServerError {
         match self.code.as_str() {
             "28000" if m.starts_with("no pg_hba.conf entry") => Cause::NoHbaEntry,
             "28000" if m.starts_with("GSSAPI authentication failed") => Cause::PrincipalMismatch,
-            "28000" if m.starts_with("role ") && m.ends_with("does not exist") => Cause::RoleMissing,
+            "28000" if m.starts_with("role ") && m.ends_with("does not exist") => {
+                Cause::RoleMissing
+            }
             "28000" if m.contains("is not permitted to log in") => Cause::RoleNoLogin,
             "28P01" => Cause::PasswordAuthChosen,
             _ if m.starts_with("no pg_hba.conf entry") => Cause::NoHbaEntry,
