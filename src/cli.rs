@@ -23,6 +23,8 @@ pub enum Command {
     /// Log in to PostgreSQL over Kerberos like psql (GSSAPI, gssencmode/sslmode as libpq) and
     /// report who you are and how the channel is protected; -c runs one statement like psql -Atc.
     Connect(ConnectArgs),
+    /// Kerberos logins in PostgreSQL (step 7): create, list and drop "user@REALM" roles as the master user.
+    Login(LoginArgs),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
@@ -68,6 +70,63 @@ pub struct ConnectArgs {
     /// Give up after this many seconds (libpq's connect_timeout, when set, is also honoured).
     #[arg(long, value_name = "SECS", default_value_t = 30)]
     pub timeout: u64,
+    /// Print help.
+    #[arg(long, action = clap::ArgAction::Help)]
+    pub help: Option<bool>,
+}
+
+#[derive(Debug, Args)]
+pub struct LoginArgs {
+    #[command(subcommand)]
+    pub action: LoginAction,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum LoginAction {
+    /// CREATE USER "user@REALM" WITH LOGIN; GRANT rds_ad TO it, in one transaction; re-running is a no-op.
+    Create(LoginChangeArgs),
+    /// Every role that looks like a Kerberos principal, with its problems flagged.
+    List(LoginListArgs),
+    /// DROP ROLE "user@REALM" for each name; a name that does not exist is a no-op.
+    Drop(LoginChangeArgs),
+}
+
+/// `-h` is the host (as in psql), so help is `--help` only.
+#[derive(Debug, Args)]
+#[command(disable_help_flag = true)]
+pub struct LoginChangeArgs {
+    #[command(flatten)]
+    pub conn: crate::pgconn::ConnArgs,
+    /// Kerberos logins as user@REALM (realm in upper case). A first argument that is a
+    /// connection string (key=value or postgresql:// URI) is taken as the connection instead.
+    #[arg(value_name = "USER@REALM")]
+    pub names: Vec<String>,
+    /// Upper-case the realm of each name instead of rejecting a lower-case one.
+    #[arg(long)]
+    pub normalize_realm: bool,
+    /// Read the current state and print the exact SQL that would run, without running it.
+    #[arg(long)]
+    pub dry_run: bool,
+    #[command(flatten)]
+    pub output: OutputArgs,
+    /// Print help.
+    #[arg(long, action = clap::ArgAction::Help)]
+    pub help: Option<bool>,
+}
+
+#[derive(Debug, Args)]
+#[command(disable_help_flag = true)]
+pub struct LoginListArgs {
+    #[command(flatten)]
+    pub conn: crate::pgconn::ConnArgs,
+    /// A realm logins may belong to (repeatable). Default: [realms] and default_realm of krb5.conf.
+    #[arg(long = "realm", value_name = "REALM")]
+    pub realms: Vec<String>,
+    /// A principal users really get (as klist shows it; repeatable): flags logins differing only in case.
+    #[arg(long = "principal", value_name = "USER@REALM")]
+    pub principals: Vec<String>,
+    #[command(flatten)]
+    pub output: OutputArgs,
     /// Print help.
     #[arg(long, action = clap::ArgAction::Help)]
     pub help: Option<bool>,

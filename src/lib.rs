@@ -11,6 +11,7 @@
 //! - `gss`        ccache and service ticket (libgssapi), GSS failure classification → ccache.*, gss.*
 //! - `pgconn`     libpq connection parameters (flags, conninfo, URI, PG* env, PGSERVICE, .pgpass)
 //! - `krb5conf`   krb5.conf: MIT profile parser, queries, SPN prediction, checks, generator
+//! - `login`      Kerberos login roles: create/list/drop over the master connection, `db.role` judgement
 
 pub mod catalogue;
 pub mod check;
@@ -20,6 +21,7 @@ pub mod db;
 pub mod doctor;
 pub mod gss;
 pub mod krb5conf;
+pub mod login;
 pub mod pgconn;
 pub mod report;
 

@@ -3,6 +3,7 @@
 
 pub mod connect;
 pub mod explain;
+pub mod login;
 
 use std::io::Write;
 
@@ -14,6 +15,7 @@ pub fn run(command: Command) -> u8 {
         Command::Checks(out) => explain::checks(&out),
         Command::Explain(args) => explain::explain(&args),
         Command::Connect(args) => connect::run(&args),
+        Command::Login(args) => login::run(&args),
     }
 }
 

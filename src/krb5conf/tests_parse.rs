@@ -308,7 +308,7 @@ fn the_aws_guide_samples_parse() {
 }
 
 mod fuzz {
-    use super::*;
+    use super::{parse_str, Path, Profile};
     use proptest::prelude::*;
 
     proptest! {
