@@ -173,9 +173,9 @@ fn password(params: &ConnParams, method: &str) -> Failure {
             "the server asked for a password ({method}): pg_hba chose a password method for user \
              {user}, so it did not offer Kerberos to this login"
         ),
-        format!(
-            "the role \"{user}\" is missing, not a member of rds_ad, or spelled with another realm \
-             case; as the master user: CREATE ROLE \"{user}\" LOGIN; GRANT rds_ad TO \"{user}\";"
+        super::role_fix(
+            user,
+            "the role is missing, not a member of rds_ad, or spelled with another realm case",
         ),
     )
 }

@@ -70,6 +70,9 @@ pub struct Failure {
     pub hint: String,
     pub evidence: Vec<String>,
     pub server: Option<Box<ServerError>>,
+    /// The server hung up in the GSS encryption handshake without a reason: a retry without
+    /// GSS encryption (gssencmode=prefer) gets MIT's reason through the authentication path.
+    pub gss_rejected: bool,
 }
 
 impl Failure {
@@ -80,6 +83,7 @@ impl Failure {
             hint: hint.into(),
             evidence: Vec::new(),
             server: None,
+            gss_rejected: false,
         }
     }
 
@@ -224,6 +228,10 @@ async fn connect_inner(
                 // libpq's fallbacks after the server rejected the transport (pg_hba). A
                 // Kerberos failure is never retried: it would repeat the same KDC exchange.
                 let next = match (f.cause, used) {
+                    _ if f.gss_rejected && params.gssencmode.value == GssEncMode::Prefer => {
+                        try_gssenc = false;
+                        true
+                    }
                     (Cause::NoHbaEntry, Some(Used::Gss))
                         if params.gssencmode.value == GssEncMode::Prefer =>
                     {
@@ -253,6 +261,7 @@ async fn connect_inner(
                 for a in attempts.iter().rev() {
                     f.evidence.insert(0, format!("earlier attempt: {a}"));
                 }
+                refine_server_hint(&mut f, params, &cred, used);
                 return Err(f);
             }
         }
@@ -262,6 +271,52 @@ async fn connect_inner(
         "the login fell back more often than libpq's rules allow",
         Cause::Internal.fix(),
     ))
+}
+
+/// `"name"` as an SQL identifier.
+fn ident(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+/// The fix for a Kerberos user whose role is missing or not in rds_ad.
+pub fn role_fix(user: &str, what: &str) -> String {
+    let q = ident(user);
+    format!(
+        "{what}: kerbrds login create {user}   (as the master user: CREATE USER {q} WITH LOGIN; \
+         GRANT rds_ad TO {q};)"
+    )
+}
+
+/// Server errors get the fix for this user, ticket and transport.
+fn refine_server_hint(f: &mut Failure, params: &ConnParams, cred: &CredState, used: Option<Used>) {
+    let Some(server) = &f.server else { return };
+    let user = &params.user.value;
+    let ticket = match cred {
+        CredState::Valid(t) | CredState::Expired(t) => Some(t.principal.as_str()),
+        CredState::Missing { .. } => None,
+    };
+    f.hint = match f.cause {
+        Cause::NoHbaEntry => format!(
+            "RDS takes Kerberos logins only over TLS or GSS encryption (this attempt was {}): \
+             use sslmode=require or gssencmode=require",
+            used_name(used)
+        ),
+        Cause::PrincipalMismatch => match ticket {
+            Some(t) if t != user => format!(
+                "your ticket is for {t}, not {user}: connect with user={t}, or kinit {user}"
+            ),
+            _ => format!(
+                "the ticket's principal must equal the user name exactly (case included): \
+                 check klist against user={user}"
+            ),
+        },
+        Cause::RoleMissing => role_fix(user, "the role does not exist"),
+        Cause::RoleNoLogin => format!("as the master user: ALTER ROLE {} LOGIN;", ident(user)),
+        _ => server
+            .hint
+            .clone()
+            .unwrap_or_else(|| format!("read the server's message: {}", server.line())),
+    };
 }
 
 fn used_name(u: Option<Used>) -> &'static str {
@@ -287,7 +342,10 @@ async fn attempt(
             Ok(Err(tcp)) => negotiate::ssl(tcp, ssl, params, phase)
                 .await
                 .map_err(|f| (f, None))?,
-            Err(f) => return Err((f, None)),
+            Err(f) => {
+                let used = f.gss_rejected.then_some(Used::Gss);
+                return Err((f, used));
+            }
         }
     } else {
         negotiate::ssl(tcp, ssl, params, phase)
@@ -490,7 +548,8 @@ fn judge_role(info: &LoginInfo) -> CheckResult {
             format!("{user} is a member of both rds_ad and rds_iam"),
         )
         .with_hint(format!(
-            "as the master user: REVOKE rds_iam FROM \"{user}\";"
+            "as the master user: REVOKE rds_iam FROM {};",
+            ident(user)
         )),
         (Some(true), _) => {
             CheckResult::pass(CheckId::DbRole, format!("{user} is a member of rds_ad"))
@@ -500,12 +559,166 @@ fn judge_role(info: &LoginInfo) -> CheckResult {
             Cause::RoleNotInRdsAd,
             format!("{user} is not a member of rds_ad"),
         )
-        .with_hint(format!("as the master user: GRANT rds_ad TO \"{user}\";")),
+        .with_hint(role_fix(
+            user,
+            "RDS offers Kerberos only to members of rds_ad",
+        )),
         (None, _) => CheckResult::warn(
             CheckId::DbRole,
             Cause::RoleNotInRdsAd,
             format!("the server has no rds_ad role (not an RDS instance?); {user} logged in"),
         )
         .with_hint("on RDS, rds_ad exists once the instance is joined to the directory"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use pretty_assertions::assert_eq;
+
+    fn params() -> ConnParams {
+        let args = crate::pgconn::ConnArgs {
+            conninfo: Some("host=db.example.com user=alice@EXAMPLE.COM dbname=postgres".into()),
+            ..Default::default()
+        };
+        crate::pgconn::resolve(&args, &|_| None).unwrap()
+    }
+
+    fn info(rds_ad: Option<bool>, rds_iam: Option<bool>, gss: bool) -> LoginInfo {
+        LoginInfo {
+            current_user: "alice@EXAMPLE.COM".into(),
+            session_user: "alice@EXAMPLE.COM".into(),
+            server_version: "15.18".into(),
+            gss_authenticated: gss,
+            principal: gss.then(|| "alice@EXAMPLE.COM".into()),
+            gss_encrypted: true,
+            tls: None,
+            in_rds_ad: rds_ad,
+            in_rds_iam: rds_iam,
+            transport: "gss",
+            gss_auth_exchange: false,
+            attempts: vec![],
+            elapsed: Duration::ZERO,
+        }
+    }
+
+    type Row = (
+        Result<LoginInfo, Failure>,
+        (Status, Option<Cause>),
+        (Status, Option<Cause>),
+    );
+
+    #[test]
+    fn login_outcomes_judge_into_db_login_and_db_role() {
+        let fail = |c: Cause| Err(Failure::new(c, "seen", "fix"));
+        let table: Vec<Row> = vec![
+            (
+                Ok(info(Some(true), Some(false), true)),
+                (Status::Pass, None),
+                (Status::Pass, None),
+            ),
+            (
+                Ok(info(Some(true), Some(true), true)),
+                (Status::Pass, None),
+                (Status::Warn, Some(Cause::RoleInRdsAdAndRdsIam)),
+            ),
+            (
+                Ok(info(Some(false), None, true)),
+                (Status::Pass, None),
+                (Status::Warn, Some(Cause::RoleNotInRdsAd)),
+            ),
+            (
+                Ok(info(None, None, true)),
+                (Status::Pass, None),
+                (Status::Warn, Some(Cause::RoleNotInRdsAd)),
+            ),
+            (
+                fail(Cause::PasswordAuthChosen),
+                (Status::Fail, Some(Cause::PasswordAuthChosen)),
+                (Status::Skip, None),
+            ),
+            (
+                fail(Cause::RoleMissing),
+                (Status::Fail, Some(Cause::RoleMissing)),
+                (Status::Fail, Some(Cause::RoleMissing)),
+            ),
+            (
+                fail(Cause::RoleNoLogin),
+                (Status::Fail, Some(Cause::RoleNoLogin)),
+                (Status::Fail, Some(Cause::RoleNoLogin)),
+            ),
+            (
+                fail(Cause::HostIsIpAddress),
+                (Status::Fail, Some(Cause::HostIsIpAddress)),
+                (Status::Skip, None),
+            ),
+            (
+                fail(Cause::LoginTimeout),
+                (Status::Fail, Some(Cause::LoginTimeout)),
+                (Status::Skip, None),
+            ),
+        ];
+        let p = params();
+        for (outcome, login, role) in table {
+            let r = judge(&p, &outcome);
+            assert_eq!(r[0].id, CheckId::DbLogin);
+            assert_eq!(r[1].id, CheckId::DbRole);
+            assert_eq!((r[0].status, r[0].cause), login, "{outcome:?}");
+            assert_eq!((r[1].status, r[1].cause), role, "{outcome:?}");
+            assert_eq!(r[0].target.as_deref(), Some("db.example.com:5432"));
+        }
+    }
+
+    #[test]
+    fn a_login_without_kerberos_says_so() {
+        let r = judge(&params(), &Ok(info(Some(true), None, false)));
+        assert!(
+            r[0].detail.contains("not through Kerberos"),
+            "{}",
+            r[0].detail
+        );
+    }
+
+    #[test]
+    fn server_errors_get_the_fix_for_this_user_and_ticket() {
+        let p = params();
+        let cred = CredState::Valid(gss::TgtInfo {
+            principal: "bob@ONPREM.COM".into(),
+            realm: "ONPREM.COM".into(),
+            ccache: "FILE:/tmp/cc".into(),
+            remaining: Duration::from_secs(3600),
+        });
+        let e = ServerError {
+            severity: "FATAL".into(),
+            code: "28000".into(),
+            message: "GSSAPI authentication failed for user \"alice@EXAMPLE.COM\"".into(),
+            ..ServerError::default()
+        };
+        let mut f = negotiate::server_failure(&e);
+        refine_server_hint(&mut f, &p, &cred, Some(Used::Gss));
+        assert_eq!(f.cause, Cause::PrincipalMismatch);
+        assert_eq!(
+            f.hint,
+            "your ticket is for bob@ONPREM.COM, not alice@EXAMPLE.COM: connect with \
+             user=bob@ONPREM.COM, or kinit alice@EXAMPLE.COM"
+        );
+    }
+
+    #[test]
+    fn connect_timeout_is_honoured_with_libpqs_two_second_floor() {
+        let mut p = params();
+        assert_eq!(
+            effective_timeout(&p, Duration::from_secs(30)),
+            Duration::from_secs(30)
+        );
+        p.connect_timeout = Some(crate::pgconn::Value {
+            value: 1,
+            source: crate::pgconn::Source::Conninfo,
+        });
+        assert_eq!(
+            effective_timeout(&p, Duration::from_secs(30)),
+            Duration::from_secs(2)
+        );
     }
 }

@@ -141,7 +141,13 @@ async fn handshake(
             break;
         }
         let mut h = [0u8; 4];
-        tcp.read_exact(&mut h).await.map_err(io_fail)?;
+        if let Err(e) = tcp.read_exact(&mut h).await {
+            return Err(if e.kind() == std::io::ErrorKind::UnexpectedEof {
+                ticket_rejected(client.spn(), params)
+            } else {
+                io_fail(e)
+            });
+        }
         if h[0] == b'E' {
             let mut conn = Conn::new(Transport::Plain(tcp));
             let e = wire::read_error_tail(&mut conn, &h).await;
@@ -163,6 +169,27 @@ async fn handshake(
         .require_established(true)
         .map_err(|f| Failure::gss(&f, params))?;
     Ok(GssStream::new(tcp, client))
+}
+
+/// The server hung up after our AP-REQ: it could not accept the service ticket. PostgreSQL
+/// says why only in its log (e.g. "kvno 5 not found in keytab"); the authentication path
+/// (without GSS encryption) would carry MIT's reason back, which is why gssencmode=prefer
+/// retries there, as libpq does.
+fn ticket_rejected(spn: &str, params: &ConnParams) -> Failure {
+    let mut f = Failure::new(
+        Cause::KeyVersionMismatch,
+        format!(
+            "the server closed the connection after receiving the service ticket for {spn}: it \
+             could not accept it (most often the DB's key changed, e.g. after a domain re-join)"
+        ),
+        crate::gss::hint(
+            Cause::KeyVersionMismatch,
+            Some(spn),
+            Some(&params.user.value),
+        ),
+    );
+    f.gss_rejected = true;
+    f
 }
 
 /// SSLRequest and TLS per `ssl`, on a socket without GSS encryption.
