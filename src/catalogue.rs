@@ -273,6 +273,12 @@ causes! {
     AwsInstanceNotFound => "aws-instance-not-found",
         "no DB instance with this identifier exists in this account and Region",
         "check --instance and --region (the Region is taken from the endpoint name)";
+    InstanceNotAvailable => "instance-not-available",
+        "the DB instance is not running (stopped, starting, rebooting, failed …): nobody can log in until it is available",
+        "aws rds start-db-instance --db-instance-identifier ID (or wait until its status is available)";
+    AwsApiError => "aws-api-error",
+        "AWS answered with an error kerbrds has no specific entry for, so this state could not be read",
+        "read the AWS error code and message shown; retry with the AWS CLI to compare";
     /// B-1..B-4: instance not joined.
     InstanceNotJoined => "instance-not-joined",
         "the DB instance is not joined to a directory, so it has no service principal: 'Server not found in Kerberos database'",

@@ -23,6 +23,8 @@ pub enum Command {
     /// Log in to PostgreSQL over Kerberos like psql (GSSAPI, gssencmode/sslmode as libpq) and
     /// report who you are and how the channel is protected; -c runs one statement like psql -Atc.
     Connect(ConnectArgs),
+    /// AWS: read back the DB instance's domain membership, IAM role and directory, or set them up.
+    Aws(AwsArgs),
     /// Kerberos logins in PostgreSQL (step 7): create, list and drop "user@REALM" roles as the master user.
     Login(LoginArgs),
 }
@@ -73,6 +75,136 @@ pub struct ConnectArgs {
     /// Print help.
     #[arg(long, action = clap::ArgAction::Help)]
     pub help: Option<bool>,
+}
+
+#[derive(Debug, Args)]
+pub struct AwsArgs {
+    #[command(subcommand)]
+    pub command: AwsCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AwsCommand {
+    /// Read back the instance's domain membership, its IAM role and the directory (aws.* checks).
+    Status(AwsStatusArgs),
+    /// Carry out a set-up step: directory, trust, role, share, join.
+    Setup(AwsSetupArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct AwsStatusArgs {
+    /// The RDS endpoint name the clients use (the instance and Region are taken from it).
+    pub endpoint: Option<String>,
+    /// The DB instance identifier (instead of an endpoint name).
+    #[arg(long)]
+    pub instance: Option<String>,
+    /// The AWS Region (default: from the endpoint name, else the AWS configuration).
+    #[arg(long)]
+    pub region: Option<String>,
+    /// The realm the clients use, compared with the directory's DNS name.
+    #[arg(long)]
+    pub realm: Option<String>,
+    /// Overall time limit in seconds for the AWS reads.
+    #[arg(long, default_value_t = 10.0)]
+    pub timeout: f64,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct AwsSetupArgs {
+    #[command(subcommand)]
+    pub step: SetupStep,
+    /// Print each AWS API call and its parameters (secrets masked) without calling AWS.
+    #[arg(long, global = true)]
+    pub dry_run: bool,
+    /// The AWS Region (default: the AWS configuration).
+    #[arg(long, global = true)]
+    pub region: Option<String>,
+    /// How long to wait for the result (Stage Active, kerberos-enabled), in seconds; 0: do not wait.
+    #[arg(long, global = true, default_value_t = 1800.0)]
+    pub wait: f64,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SetupStep {
+    /// Step 1: create an AWS Managed Microsoft AD (password from KERBRDS_AD_PASSWORD or a prompt).
+    Directory(SetupDirectoryArgs),
+    /// Step 2: create a forest trust to an on-premises domain (password from KERBRDS_TRUST_PASSWORD or a prompt).
+    Trust(SetupTrustArgs),
+    /// Step 3: create the IAM role RDS uses and attach AmazonRDSDirectoryServiceAccess.
+    Role(SetupRoleArgs),
+    /// Step 5: share the directory with the DB's account.
+    Share(SetupShareArgs),
+    /// Step 6: join the DB instance to the directory and reboot it.
+    Join(SetupJoinArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SetupDirectoryArgs {
+    /// The directory's DNS name (the realm is this in upper case), e.g. corp.example.com.
+    #[arg(long)]
+    pub name: String,
+    /// NetBIOS name (default: the first label, upper case).
+    #[arg(long)]
+    pub short_name: Option<String>,
+    /// Standard or Enterprise.
+    #[arg(long, default_value = "Standard")]
+    pub edition: String,
+    /// The VPC for the domain controllers.
+    #[arg(long)]
+    pub vpc: String,
+    /// Two subnets in different Availability Zones, comma-separated.
+    #[arg(long, value_delimiter = ',', num_args = 1..)]
+    pub subnets: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct SetupTrustArgs {
+    /// The managed directory (d-…).
+    #[arg(long)]
+    pub directory: String,
+    /// The on-premises domain's DNS name, e.g. onprem.example.com.
+    #[arg(long)]
+    pub remote_domain: String,
+    /// One-Way: Outgoing (the managed AD trusts on-prem: on-prem users log in to RDS), One-Way: Incoming, Two-Way.
+    #[arg(long, default_value = "One-Way: Outgoing")]
+    pub direction: String,
+    /// The on-premises DNS servers, for the conditional forwarder (comma-separated).
+    #[arg(long, value_delimiter = ',', num_args = 1..)]
+    pub dns: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct SetupRoleArgs {
+    #[arg(long, default_value = "rds-directoryservice-kerberos-access-role")]
+    pub role_name: String,
+}
+
+#[derive(Debug, Args)]
+pub struct SetupShareArgs {
+    /// The directory to share (d-…), in its owner account.
+    #[arg(long)]
+    pub directory: String,
+    /// The AWS account id of the DB.
+    #[arg(long)]
+    pub account: String,
+}
+
+#[derive(Debug, Args)]
+pub struct SetupJoinArgs {
+    /// The DB instance identifier.
+    #[arg(long)]
+    pub instance: String,
+    /// The directory (d-…).
+    #[arg(long)]
+    pub directory: String,
+    /// The IAM role created by `setup role`.
+    #[arg(long, default_value = "rds-directoryservice-kerberos-access-role")]
+    pub role: String,
+    /// Do not reboot: the join is then applied in the next maintenance window.
+    #[arg(long)]
+    pub no_reboot: bool,
 }
 
 #[derive(Debug, Args)]

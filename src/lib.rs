@@ -8,11 +8,13 @@
 //! - `catalogue`  Cause: the failure catalogue as code (why, fix, docs anchor)
 //! - `report`     the report model, the verdict, and its renderers (human, json)
 //! - `db`         connect: the psql-equivalent GSSAPI login → db.login, db.role
+//! - `aws`        AWS read-back (membership, IAM role, directory) and set-up → aws.*
 //! - `gss`        ccache and service ticket (libgssapi), GSS failure classification → ccache.*, gss.*
 //! - `pgconn`     libpq connection parameters (flags, conninfo, URI, PG* env, PGSERVICE, .pgpass)
 //! - `krb5conf`   krb5.conf: MIT profile parser, queries, SPN prediction, checks, generator
 //! - `login`      Kerberos login roles: create/list/drop over the master connection, `db.role` judgement
 
+pub mod aws;
 pub mod catalogue;
 pub mod check;
 pub mod cli;

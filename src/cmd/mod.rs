@@ -1,6 +1,7 @@
 //! One file per subcommand. Each returns an exit code (see `crate::exit`); only this layer and
 //! the renderers write to stdout/stderr.
 
+pub mod aws;
 pub mod connect;
 pub mod explain;
 pub mod login;
@@ -15,6 +16,7 @@ pub fn run(command: Command) -> u8 {
         Command::Checks(out) => explain::checks(&out),
         Command::Explain(args) => explain::explain(&args),
         Command::Connect(args) => connect::run(&args),
+        Command::Aws(args) => aws::run(args),
         Command::Login(args) => login::run(&args),
     }
 }
