@@ -27,6 +27,8 @@ pub enum Command {
     Aws(AwsArgs),
     /// Kerberos logins in PostgreSQL (step 7): create, list and drop "user@REALM" roles as the master user.
     Login(LoginArgs),
+    /// krb5.conf for RDS logins (step 8): check an existing one, or generate a correct one.
+    Krb5conf(Krb5confArgs),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
@@ -233,7 +235,8 @@ pub struct LoginChangeArgs {
     /// connection string (key=value or postgresql:// URI) is taken as the connection instead.
     #[arg(value_name = "USER@REALM")]
     pub names: Vec<String>,
-    /// Upper-case the realm of each name instead of rejecting a lower-case one.
+    /// Upper-case the realm of each name. Without it, create rejects a realm that is not upper
+    /// case and drop takes the name verbatim (so logins with a wrong realm can be removed).
     #[arg(long)]
     pub normalize_realm: bool,
     /// Read the current state and print the exact SQL that would run, without running it.
@@ -262,4 +265,74 @@ pub struct LoginListArgs {
     /// Print help.
     #[arg(long, action = clap::ArgAction::Help)]
     pub help: Option<bool>,
+}
+
+#[derive(Debug, Args)]
+pub struct Krb5confArgs {
+    #[command(subcommand)]
+    pub action: Krb5confAction,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Krb5confAction {
+    /// Check a krb5.conf (default: the files of KRB5_CONFIG, else /etc/krb5.conf) and predict
+    /// the service principal libpq will ask for.
+    Check(Krb5confCheckArgs),
+    /// Write a krb5.conf for the managed directory (and an on-prem realm that it trusts).
+    Generate(Krb5confGenerateArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct Krb5confCheckArgs {
+    /// The file to check instead of KRB5_CONFIG / /etc/krb5.conf.
+    pub file: Option<std::path::PathBuf>,
+    /// The DB endpoint libpq connects to: predicts its service principal and realm.
+    #[arg(long)]
+    pub host: Option<String>,
+    /// libpq's Kerberos service name.
+    #[arg(long, env = "PGKRBSRVNAME", default_value = "postgres")]
+    pub krbsrvname: String,
+    /// The managed directory's realm, when it is not the default realm.
+    #[arg(long)]
+    pub realm: Option<String>,
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct Krb5confGenerateArgs {
+    /// The managed directory's realm (its DNS name, e.g. CORP.EXAMPLE.COM).
+    #[arg(long)]
+    pub realm: String,
+    /// A KDC (domain controller) of the realm, host or address; repeatable. Default: the
+    /// directory's DNS name.
+    #[arg(long = "kdc")]
+    pub kdcs: Vec<String>,
+    /// The realm's admin server (kpasswd). Default: the first KDC.
+    #[arg(long)]
+    pub admin_server: Option<String>,
+    /// The on-premises AD realm that the managed directory trusts.
+    #[arg(long)]
+    pub onprem_realm: Option<String>,
+    /// A KDC of the on-prem realm; repeatable.
+    #[arg(long = "onprem-kdc", requires = "onprem_realm")]
+    pub onprem_kdcs: Vec<String>,
+    /// The on-prem realm's admin server.
+    #[arg(long, requires = "onprem_realm")]
+    pub onprem_admin_server: Option<String>,
+    /// A DB endpoint: adds the [domain_realm] entry that covers it; repeatable.
+    #[arg(long = "db-host")]
+    pub db_hosts: Vec<String>,
+    /// Also map RDS endpoints of the AWS China regions (.amazonaws.com.cn).
+    #[arg(long)]
+    pub china: bool,
+    /// Write to FILE (atomically; an existing file is backed up) instead of stdout.
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub out_file: Option<std::path::PathBuf>,
+    /// Replace FILE when it exists and differs.
+    #[arg(long)]
+    pub force: bool,
+    /// Show what would change in FILE (a diff) without writing.
+    #[arg(long, requires = "out_file")]
+    pub dry_run: bool,
 }

@@ -9,8 +9,9 @@ use serde::Serialize;
 use crate::cli::{Format, LoginAction, LoginArgs, LoginChangeArgs, LoginListArgs, OutputArgs};
 use crate::exit;
 use crate::login::master::{self, MasterError, PasswordSource, Secret};
+use crate::login::name::{self, RealmCase};
 use crate::login::ops::{self, Action, NameResult};
-use crate::login::{name, problems, Principal, Problem, Role};
+use crate::login::{problems, Principal, Problem, Role};
 use crate::pgconn::{self, conninfo, ConnArgs, ConnParams};
 use crate::report::style;
 
@@ -24,19 +25,28 @@ pub fn run(args: &LoginArgs) -> u8 {
     }
 }
 
-/// clap gives the first positional to the connection string; it is one only if it looks like one
-/// (as psql decides), otherwise it is the first name.
-fn split_positionals(args: &LoginChangeArgs) -> (ConnArgs, Vec<String>) {
+/// clap gives the first positional to the connection string. Any argument that looks like one
+/// (key=value or a URI, as psql decides) is the connection string, wherever it stands; the rest
+/// are names. No AD user name contains '=' (sAMAccountName forbids it), so nothing is lost.
+fn split_positionals(args: &LoginChangeArgs) -> Result<(ConnArgs, Vec<String>), String> {
     let mut conn = args.conn.clone();
-    let mut names = args.names.clone();
-    if let Some(first) = conn.conninfo.take() {
-        if conninfo::looks_like_conninfo(&first) {
-            conn.conninfo = Some(first);
-        } else {
-            names.insert(0, first);
-        }
+    let all: Vec<String> = conn
+        .conninfo
+        .take()
+        .into_iter()
+        .chain(args.names.iter().cloned())
+        .collect();
+    let (infos, names): (Vec<String>, Vec<String>) = all
+        .into_iter()
+        .partition(|a| conninfo::looks_like_conninfo(a));
+    if infos.len() > 1 {
+        return Err(format!(
+            "{} connection strings given; give one",
+            infos.len()
+        ));
     }
-    (conn, names)
+    conn.conninfo = infos.into_iter().next();
+    Ok((conn, names))
 }
 
 fn env(k: &str) -> Option<String> {
@@ -88,7 +98,16 @@ fn fail(e: &MasterError) -> u8 {
 }
 
 fn change(args: &LoginChangeArgs, action: Action) -> u8 {
-    let (conn, raw) = split_positionals(args);
+    let (conn, raw) = match split_positionals(args) {
+        Ok(v) => v,
+        Err(e) => {
+            super::error(
+                &e,
+                Some("put every connection setting into one string, or use -h -p -U -d"),
+            );
+            return exit::CANNOT_RUN;
+        }
+    };
     if raw.is_empty() {
         super::error(
             "no login given",
@@ -99,7 +118,12 @@ fn change(args: &LoginChangeArgs, action: Action) -> u8 {
     let mut principals: Vec<Principal> = Vec::new();
     let mut bad = false;
     for n in &raw {
-        match name::parse(n, args.normalize_realm) {
+        let mode = match (args.normalize_realm, action) {
+            (true, _) => RealmCase::Normalize,
+            (false, Action::Create) => RealmCase::Require,
+            (false, Action::Drop) => RealmCase::Verbatim,
+        };
+        match name::parse_with(n, mode) {
             Ok(p) if principals.contains(&p) => {}
             Ok(p) => principals.push(p),
             Err(e) => {
@@ -468,11 +492,12 @@ mod tests {
     }
 
     #[test]
-    fn first_positional_is_a_connection_string_only_when_it_looks_like_one() {
-        let a = parse(&[
+    fn a_connection_string_is_recognised_wherever_it_stands() {
+        let split = |argv: &[&str]| split_positionals(&parse(argv));
+        let (conn, names) = split(&[
             "kerbrds", "login", "create", "a@X.COM", "b@X.COM", "-h", "db", "-U", "master",
-        ]);
-        let (conn, names) = split_positionals(&a);
+        ])
+        .unwrap();
         assert_eq!(
             (conn.conninfo, conn.host.as_deref(), names),
             (
@@ -481,26 +506,34 @@ mod tests {
                 vec!["a@X.COM".to_string(), "b@X.COM".into()]
             )
         );
-        let a = parse(&[
+        let (conn, names) = split(&[
             "kerbrds",
             "login",
             "create",
             "host=db user=master",
             "a@X.COM",
-        ]);
-        let (conn, names) = split_positionals(&a);
+        ])
+        .unwrap();
         assert_eq!(
             (conn.conninfo.as_deref(), names),
             (Some("host=db user=master"), vec!["a@X.COM".to_string()])
         );
-        let a = parse(&[
+        let (conn, names) = split(&[
             "kerbrds",
             "login",
             "create",
-            "postgresql://master@db/postgres",
             "a@X.COM",
-        ]);
-        assert_eq!(split_positionals(&a).1, vec!["a@X.COM".to_string()]);
+            "postgresql://master@db/postgres",
+        ])
+        .unwrap();
+        assert_eq!(
+            (conn.conninfo.as_deref(), names),
+            (
+                Some("postgresql://master@db/postgres"),
+                vec!["a@X.COM".to_string()]
+            )
+        );
+        assert!(split(&["kerbrds", "login", "create", "host=a", "a@X.COM", "port=1"]).is_err());
     }
 
     #[test]

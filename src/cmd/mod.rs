@@ -4,6 +4,7 @@
 pub mod aws;
 pub mod connect;
 pub mod explain;
+pub mod krb5conf;
 pub mod login;
 
 use std::io::Write;
@@ -18,6 +19,7 @@ pub fn run(command: Command) -> u8 {
         Command::Connect(args) => connect::run(&args),
         Command::Aws(args) => aws::run(args),
         Command::Login(args) => login::run(&args),
+        Command::Krb5conf(args) => krb5conf::run(args),
     }
 }
 

@@ -6,10 +6,12 @@
 //! finals; see docs/krb5conf.md), hence this small dedicated parser.
 
 pub mod ccache;
+pub mod generate;
 pub mod judge;
 pub mod model;
 pub mod parse;
 pub mod spn;
+pub mod write;
 
 pub use judge::{judge, Request};
 pub use model::{
@@ -22,6 +24,8 @@ pub use spn::{
     TableCanonicalizer,
 };
 
+#[cfg(test)]
+mod tests_generate;
 #[cfg(test)]
 mod tests_judge;
 #[cfg(test)]

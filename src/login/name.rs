@@ -85,6 +85,27 @@ pub enum NameError {
 /// The user part is kept verbatim (quotes, `;`, `\`, Unicode are legal in a quoted identifier);
 /// control characters are rejected because no principal contains them.
 pub fn parse(input: &str, normalize_realm: bool) -> Result<Principal, NameError> {
+    let mode = if normalize_realm {
+        RealmCase::Normalize
+    } else {
+        RealmCase::Require
+    };
+    parse_with(input, mode)
+}
+
+/// What to do with a realm that is not upper case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RealmCase {
+    /// Reject it, showing the upper-case form (creating such a login is always a mistake).
+    Require,
+    /// Upper-case it (`--normalize-realm`).
+    Normalize,
+    /// Keep it: `drop` must be able to remove the wrong logins `list` flags.
+    Verbatim,
+}
+
+/// `parse` with an explicit realm-case policy.
+pub fn parse_with(input: &str, mode: RealmCase) -> Result<Principal, NameError> {
     let owned = || input.to_string();
     if input.chars().any(char::is_control) {
         return Err(NameError::ControlCharacter { input: owned() });
@@ -115,8 +136,11 @@ pub fn parse(input: &str, normalize_realm: bool) -> Result<Principal, NameError>
             realm: realm.to_string(),
         });
     }
-    let upper = realm.to_ascii_uppercase();
-    if upper != realm && !normalize_realm {
+    let upper = match mode {
+        RealmCase::Verbatim => realm.to_string(),
+        _ => realm.to_ascii_uppercase(),
+    };
+    if upper != realm && mode == RealmCase::Require {
         return Err(NameError::RealmNotUpperCase {
             input: owned(),
             realm: realm.to_string(),
@@ -199,6 +223,16 @@ mod tests {
             ok("JSmith@corp.example.com", true),
             "JSmith@CORP.EXAMPLE.COM"
         );
+    }
+
+    #[test]
+    fn drop_keeps_a_lower_case_realm_verbatim_so_wrong_logins_can_be_removed() {
+        let p = parse_with("x@corp.com", RealmCase::Verbatim).unwrap();
+        assert_eq!(p.ident(), r#""x@corp.com""#);
+        assert!(matches!(
+            parse_with("x@corp..com", RealmCase::Verbatim),
+            Err(NameError::RealmNotDnsName { .. })
+        ));
     }
 
     #[test]
