@@ -27,6 +27,9 @@ pub enum Command {
     Aws(AwsArgs),
     /// Kerberos logins in PostgreSQL (step 7): create, list and drop "user@REALM" roles as the master user.
     Login(LoginArgs),
+    /// Probe the network path by protocol: DNS 53, Kerberos 88, kpasswd 464 (UDP and TCP) and
+    /// the DB port (TCP, SSLRequest, GSSENCRequest). Only a protocol answer counts.
+    Probe(ProbeArgs),
     /// krb5.conf for RDS logins (step 8): check an existing one, or generate a correct one.
     Krb5conf(Krb5confArgs),
 }
@@ -260,6 +263,30 @@ pub struct LoginListArgs {
     /// A principal users really get (as klist shows it; repeatable): flags logins differing only in case.
     #[arg(long = "principal", value_name = "USER@REALM")]
     pub principals: Vec<String>,
+    #[command(flatten)]
+    pub output: OutputArgs,
+    /// Print help.
+    #[arg(long, action = clap::ArgAction::Help)]
+    pub help: Option<bool>,
+}
+
+#[derive(Debug, Args)]
+#[command(disable_help_flag = true)]
+pub struct ProbeArgs {
+    #[command(flatten)]
+    pub conn: crate::pgconn::ConnArgs,
+    /// Seconds each probe waits for an answer (all probes run at once).
+    #[arg(long, value_name = "SECS", default_value_t = 3.0)]
+    pub timeout: f64,
+    /// DNS server to query instead of /etc/resolv.conf's (repeatable).
+    #[arg(long = "dns-server", value_name = "IP")]
+    pub dns_servers: Vec<std::net::IpAddr>,
+    /// Kerberos realm (default: the user's @REALM, else default_realm in krb5.conf).
+    #[arg(long, value_name = "REALM")]
+    pub realm: Option<String>,
+    /// KDC to probe, HOST[:PORT] (repeatable; default: the realm's kdc lines in krb5.conf, plus SRV records).
+    #[arg(long = "kdc", value_name = "HOST[:PORT]")]
+    pub kdcs: Vec<String>,
     #[command(flatten)]
     pub output: OutputArgs,
     /// Print help.

@@ -6,6 +6,7 @@ pub mod connect;
 pub mod explain;
 pub mod krb5conf;
 pub mod login;
+pub mod probe;
 
 use std::io::Write;
 
@@ -19,6 +20,7 @@ pub fn run(command: Command) -> u8 {
         Command::Connect(args) => connect::run(&args),
         Command::Aws(args) => aws::run(args),
         Command::Login(args) => login::run(&args),
+        Command::Probe(args) => probe::run(&args),
         Command::Krb5conf(args) => krb5conf::run(args),
     }
 }
