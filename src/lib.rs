@@ -8,7 +8,7 @@
 //! - `catalogue`  Cause: the failure catalogue as code (why, fix, docs anchor)
 //! - `report`     the report model, the verdict, and its renderers (human, json)
 //! - `transport`  bounded UDP/TCP exchanges with precise outcomes (refused, timeout, closed …)
-//! - `db`         DB port: TCP, SSLRequest, GSSENCRequest         → db.tcp, db.ssl, db.gssenc
+//! - `db`         DB port probes → db.tcp, db.ssl, db.gssenc; connect: the GSSAPI login → db.login, db.role
 //! - `dns`        port-53 probes, host/PTR and SRV lookups       → dns.*
 //! - `kdc`        Kerberos 88 and kpasswd 464 probes, clock skew   → kdc.*, kpasswd.*, clock.skew
 //! - `probes`     every network probe together from plain inputs (`kerbrds probe`)

@@ -2,6 +2,7 @@
 //! the renderers write to stdout/stderr.
 
 pub mod aws;
+pub mod connect;
 pub mod explain;
 pub mod krb5conf;
 pub mod login;
@@ -16,6 +17,7 @@ pub fn run(command: Command) -> u8 {
     match command {
         Command::Checks(out) => explain::checks(&out),
         Command::Explain(args) => explain::explain(&args),
+        Command::Connect(args) => connect::run(&args),
         Command::Aws(args) => aws::run(args),
         Command::Login(args) => login::run(&args),
         Command::Probe(args) => probe::run(&args),
