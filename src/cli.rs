@@ -234,8 +234,8 @@ pub enum LoginAction {
 pub struct LoginChangeArgs {
     #[command(flatten)]
     pub conn: crate::pgconn::ConnArgs,
-    /// Kerberos logins as user@REALM (realm in upper case). A first argument that is a
-    /// connection string (key=value or postgresql:// URI) is taken as the connection instead.
+    /// Kerberos logins as user@REALM (realm in upper case). An argument that is a connection
+    /// string (key=value or postgresql:// URI) is the connection instead; a database goes with -d.
     #[arg(value_name = "USER@REALM")]
     pub names: Vec<String>,
     /// Upper-case the realm of each name. Without it, create rejects a realm that is not upper
