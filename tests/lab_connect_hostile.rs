@@ -103,6 +103,19 @@ fn assert_failure(doc: &Value, cause: &str, detail: &str) {
     assert!(d.contains(detail), "{d}");
 }
 
+/// A plain-text fake that answers the StartupMessage with `reply`; the client must fail with
+/// `cause` and a detail containing `detail`.
+fn plain_case(reply: Vec<u8>, cause: &str, detail: &str) {
+    let lab = Lab::shared();
+    let s = Scratch::new();
+    let f = plain_fake(move |s| {
+        let _ = s.write_all(&reply);
+    });
+    let (code, doc, _) = connect(&lab, &s.ccache(), f.port, PLAIN);
+    assert_eq!(code, 1);
+    assert_failure(&doc, cause, detail);
+}
+
 #[test]
 fn http_on_the_db_port_is_not_postgres() {
     let lab = Lab::shared();
@@ -128,14 +141,11 @@ fn http_on_the_db_port_is_not_postgres() {
 
 #[test]
 fn an_impossible_message_length_is_rejected() {
-    let lab = Lab::shared();
-    let s = Scratch::new();
-    let f = plain_fake(|s| {
-        let _ = s.write_all(&[b'R', 0, 0, 0, 3]);
-    });
-    let (code, doc, _) = connect(&lab, &s.ccache(), f.port, PLAIN);
-    assert_eq!(code, 1);
-    assert_failure(&doc, "db-not-postgres", "impossible length 3");
+    plain_case(
+        vec![b'R', 0, 0, 0, 3],
+        "db-not-postgres",
+        "impossible length 3",
+    );
 }
 
 #[test]
@@ -154,26 +164,20 @@ fn a_huge_length_is_refused_before_anything_is_allocated() {
 
 #[test]
 fn an_unknown_authentication_request_is_a_clear_error() {
-    let lab = Lab::shared();
-    let s = Scratch::new();
-    let f = plain_fake(|s| {
-        let _ = s.write_all(&auth_message(42, b""));
-    });
-    let (code, doc, _) = connect(&lab, &s.ccache(), f.port, PLAIN);
-    assert_eq!(code, 1);
-    assert_failure(&doc, "db-not-postgres", "could not be decoded");
+    plain_case(
+        auth_message(42, b""),
+        "db-not-postgres",
+        "could not be decoded",
+    );
 }
 
 #[test]
 fn gss_continue_without_gss_is_a_protocol_violation() {
-    let lab = Lab::shared();
-    let s = Scratch::new();
-    let f = plain_fake(|s| {
-        let _ = s.write_all(&auth_message(8, b"token"));
-    });
-    let (code, doc, _) = connect(&lab, &s.ccache(), f.port, PLAIN);
-    assert_eq!(code, 1);
-    assert_failure(&doc, "db-not-postgres", "without AuthenticationGSS");
+    plain_case(
+        auth_message(8, b"token"),
+        "db-not-postgres",
+        "without AuthenticationGSS",
+    );
 }
 
 #[test]
