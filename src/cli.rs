@@ -20,10 +20,16 @@ pub enum Command {
     Checks(OutputArgs),
     /// Explain a failure code from the catalogue (why it happens, how to fix it); all if none.
     Explain(ExplainArgs),
+    /// Log in to PostgreSQL over Kerberos like psql (GSSAPI, gssencmode/sslmode as libpq) and
+    /// report who you are and how the channel is protected; -c runs one statement like psql -Atc.
+    Connect(ConnectArgs),
     /// AWS: read back the DB instance's domain membership, IAM role and directory, or set them up.
     Aws(AwsArgs),
     /// Kerberos logins in PostgreSQL (step 7): create, list and drop "user@REALM" roles as the master user.
     Login(LoginArgs),
+    /// Probe the network path by protocol: DNS 53, Kerberos 88, kpasswd 464 (UDP and TCP) and
+    /// the DB port (TCP, SSLRequest, GSSENCRequest). Only a protocol answer counts.
+    Probe(ProbeArgs),
     /// krb5.conf for RDS logins (step 8): check an existing one, or generate a correct one.
     Krb5conf(Krb5confArgs),
 }
@@ -54,6 +60,26 @@ pub struct ExplainArgs {
     pub code: Option<String>,
     #[command(flatten)]
     pub output: OutputArgs,
+}
+
+#[derive(Debug, Args)]
+// `-h` is the host, as in psql; help stays on --help.
+#[command(disable_help_flag = true)]
+pub struct ConnectArgs {
+    #[command(flatten)]
+    pub conn: crate::pgconn::ConnArgs,
+    /// Run one command (SQL) and print its rows unaligned, `|`-separated, like psql -Atc.
+    #[arg(short = 'c', long = "command", value_name = "SQL")]
+    pub command: Option<String>,
+    /// Output format of the session summary (with -c: rows as JSON arrays).
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+    /// Give up after this many seconds (libpq's connect_timeout, when set, is also honoured).
+    #[arg(long, value_name = "SECS", default_value_t = 30)]
+    pub timeout: u64,
+    /// Print help.
+    #[arg(long, action = clap::ArgAction::Help)]
+    pub help: Option<bool>,
 }
 
 #[derive(Debug, Args)]
@@ -208,8 +234,8 @@ pub enum LoginAction {
 pub struct LoginChangeArgs {
     #[command(flatten)]
     pub conn: crate::pgconn::ConnArgs,
-    /// Kerberos logins as user@REALM (realm in upper case). A first argument that is a
-    /// connection string (key=value or postgresql:// URI) is taken as the connection instead.
+    /// Kerberos logins as user@REALM (realm in upper case). An argument that is a connection
+    /// string (key=value or postgresql:// URI) is the connection instead; a database goes with -d.
     #[arg(value_name = "USER@REALM")]
     pub names: Vec<String>,
     /// Upper-case the realm of each name. Without it, create rejects a realm that is not upper
@@ -237,6 +263,30 @@ pub struct LoginListArgs {
     /// A principal users really get (as klist shows it; repeatable): flags logins differing only in case.
     #[arg(long = "principal", value_name = "USER@REALM")]
     pub principals: Vec<String>,
+    #[command(flatten)]
+    pub output: OutputArgs,
+    /// Print help.
+    #[arg(long, action = clap::ArgAction::Help)]
+    pub help: Option<bool>,
+}
+
+#[derive(Debug, Args)]
+#[command(disable_help_flag = true)]
+pub struct ProbeArgs {
+    #[command(flatten)]
+    pub conn: crate::pgconn::ConnArgs,
+    /// Seconds each probe waits for an answer (all probes run at once).
+    #[arg(long, value_name = "SECS", default_value_t = 3.0)]
+    pub timeout: f64,
+    /// DNS server to query instead of /etc/resolv.conf's (repeatable).
+    #[arg(long = "dns-server", value_name = "IP")]
+    pub dns_servers: Vec<std::net::IpAddr>,
+    /// Kerberos realm (default: the user's @REALM, else default_realm in krb5.conf).
+    #[arg(long, value_name = "REALM")]
+    pub realm: Option<String>,
+    /// KDC to probe, HOST[:PORT] (repeatable; default: the realm's kdc lines in krb5.conf, plus SRV records).
+    #[arg(long = "kdc", value_name = "HOST[:PORT]")]
+    pub kdcs: Vec<String>,
     #[command(flatten)]
     pub output: OutputArgs,
     /// Print help.

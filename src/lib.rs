@@ -7,6 +7,11 @@
 //! - `check`      CheckId (the public list of checks), Status, CheckResult, Checked<T>
 //! - `catalogue`  Cause: the failure catalogue as code (why, fix, docs anchor)
 //! - `report`     the report model, the verdict, and its renderers (human, json)
+//! - `transport`  bounded UDP/TCP exchanges with precise outcomes (refused, timeout, closed …)
+//! - `db`         DB port probes → db.tcp, db.ssl, db.gssenc; connect: the GSSAPI login → db.login, db.role
+//! - `dns`        port-53 probes, host/PTR and SRV lookups       → dns.*
+//! - `kdc`        Kerberos 88 and kpasswd 464 probes, clock skew   → kdc.*, kpasswd.*, clock.skew
+//! - `probes`     every network probe together from plain inputs (`kerbrds probe`)
 //! - `aws`        AWS read-back (membership, IAM role, directory) and set-up → aws.*
 //! - `gss`        ccache and service ticket (libgssapi), GSS failure classification → ccache.*, gss.*
 //! - `pgconn`     libpq connection parameters (flags, conninfo, URI, PG* env, PGSERVICE, .pgpass)
@@ -18,12 +23,17 @@ pub mod catalogue;
 pub mod check;
 pub mod cli;
 pub mod cmd;
+pub mod db;
+pub mod dns;
 pub mod doctor;
 pub mod gss;
+pub mod kdc;
 pub mod krb5conf;
 pub mod login;
 pub mod pgconn;
+pub mod probes;
 pub mod report;
+pub mod transport;
 
 /// Exit codes are a contract: 0 nothing failed (warnings allowed), 1 a check failed or the
 /// action did not succeed, 2 kerbrds could not run (usage, unreadable input, internal error).

@@ -85,7 +85,8 @@ fn an_expired_tgt_fails_although_gss_acquires_it() {
     kinit
         .env("KRB5CCNAME", s.ccache())
         .args(["-l", "2s", "alice@EXAMPLE.COM"])
-        .stdin(std::process::Stdio::piped());
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null());
     let mut child = kinit.spawn().unwrap();
     use std::io::Write;
     writeln!(child.stdin.take().unwrap(), "{}", lab.secret("alice.pw")).unwrap();

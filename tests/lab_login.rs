@@ -684,6 +684,27 @@ fn tls_modes_behave_as_libpq() {
         !ok && err.contains("TLS with db.example.com:5432 failed") && err.contains("sslrootcert"),
         "{err}"
     );
+    // require: any certificate when no root file exists; verified (as libpq does) when it does.
+    let (ok, out, err) = run(&mut master(
+        &lab,
+        &[
+            "create",
+            "--dry-run",
+            &role,
+            "sslmode=require sslrootcert=/nonexistent/root.crt",
+        ],
+    ));
+    assert!(ok && out.contains("nothing to do"), "{out}{err}");
+    let (ok, _, err) = run(&mut master(
+        &lab,
+        &[
+            "create",
+            "--dry-run",
+            &role,
+            "sslmode=require sslrootcert=/etc/ssl/certs/ca-certificates.crt",
+        ],
+    ));
+    assert!(!ok && err.contains("even with sslmode=require"), "{err}");
     // No TLS: RDS-like pg_hba has no line for the master user.
     let (ok, _, err) = run(master(&lab, &["drop", &role]).env("PGSSLMODE", "disable"));
     assert!(

@@ -182,6 +182,32 @@ async fn gather(inputs: &AwsInputs, timeout: Duration) -> AwsFacts {
     read(&c, &target, facts).await
 }
 
+/// `status` for a caller that already has an SDK configuration (its credentials, Region,
+/// endpoint and HTTP client are used as they are): tests replay recorded AWS responses with it.
+#[cfg(feature = "aws")]
+pub async fn status_with(
+    config: &aws_config::SdkConfig,
+    target: &Lookup,
+    expected_realm: Option<&str>,
+) -> AwsStatus {
+    let credentials = sdk::credentials_of(config).await;
+    let mut facts = AwsFacts::unread(credentials, "");
+    facts.region = config.region().map(ToString::to_string);
+    facts.endpoint_url = config.endpoint_url().map(str::to_string);
+    let facts = if matches!(facts.credentials, CredFacts::Found { .. }) {
+        read(&sdk::Clients::new(config), target, facts).await
+    } else {
+        AwsFacts {
+            credentials: facts.credentials,
+            ..AwsFacts::unread(
+                CredFacts::NotBuilt,
+                "AWS checks skipped: no usable AWS credentials (see aws.credentials)",
+            )
+        }
+    };
+    AwsStatus::from_facts(facts, expected_realm)
+}
+
 /// The reads, in dependency order: the instance, then its replicas, role, directory and trusts
 /// at once.
 #[cfg(feature = "aws")]

@@ -166,6 +166,25 @@ fn mask(key: &str) -> String {
     format!("{}…{}", &key[..4], &key[key.len() - 4..])
 }
 
+/// The credentials of an existing SDK configuration, as facts.
+pub async fn credentials_of(config: &SdkConfig) -> CredFacts {
+    let Some(p) = config.credentials_provider() else {
+        return CredFacts::Missing {
+            tried: "the SDK configuration given (it has no credentials provider)".into(),
+        };
+    };
+    match p.provide_credentials().await {
+        Ok(c) => CredFacts::Found {
+            source: "the SDK configuration given".into(),
+            key_id: mask(c.access_key_id()),
+            expires_in: None,
+        },
+        Err(e) => CredFacts::Error {
+            message: DisplayErrorContext(&e).to_string(),
+        },
+    }
+}
+
 /// A loaded SDK configuration and what was learnt on the way.
 pub struct Session {
     pub credentials: CredFacts,

@@ -2,20 +2,14 @@
 //! Names are validated before anything connects; the password comes from PGPASSWORD, the password
 //! file or a prompt on the terminal, never from argv; `--dry-run` prints SQL a reader can pipe to psql.
 
-use std::fmt::Write as _;
-
-use serde::Serialize;
-
 use crate::cli::{Format, LoginAction, LoginArgs, LoginChangeArgs, LoginListArgs, OutputArgs};
 use crate::exit;
 use crate::login::master::{self, MasterError, PasswordSource, Secret};
 use crate::login::name::{self, RealmCase};
-use crate::login::ops::{self, Action, NameResult};
-use crate::login::{problems, Principal, Problem, Role};
+use crate::login::ops::{self, Action};
+use crate::login::render::{self, Listed};
+use crate::login::{problems, Principal};
 use crate::pgconn::{self, conninfo, ConnArgs, ConnParams};
-use crate::report::style;
-
-const JSON_VERSION: u32 = 1;
 
 pub fn run(args: &LoginArgs) -> u8 {
     match &args.action {
@@ -92,6 +86,13 @@ fn runtime() -> Result<tokio::runtime::Runtime, u8> {
         })
 }
 
+fn options(out: &OutputArgs) -> render::Options {
+    render::Options {
+        verbose: out.verbose,
+        ascii: out.ascii,
+    }
+}
+
 fn fail(e: &MasterError) -> u8 {
     super::error(&e.message, e.hint.as_deref());
     exit::FAILED
@@ -127,7 +128,10 @@ fn change(args: &LoginChangeArgs, action: Action) -> u8 {
             Ok(p) if principals.contains(&p) => {}
             Ok(p) => principals.push(p),
             Err(e) => {
-                super::error(&e.to_string(), None);
+                let hint = matches!(e, name::NameError::NoAt { .. }).then_some(
+                    "a database name goes with -d DBNAME; a connection string needs key=value",
+                );
+                super::error(&e.to_string(), hint);
                 bad = true;
             }
         }
@@ -148,7 +152,15 @@ fn change(args: &LoginChangeArgs, action: Action) -> u8 {
         let mut client = master::connect(&params, pw.as_ref(), &source).await?;
         let mut out = Vec::new();
         for p in &principals {
-            out.push(ops::apply(&mut client, action, p, &params.user.value, args.dry_run).await);
+            match ops::apply_within(&mut client, action, p, &params.user.value, args.dry_run).await
+            {
+                Some(r) => out.push(r),
+                None => {
+                    // The connection is mid-statement: stop here rather than queue behind it.
+                    out.push(ops::timed_out(p));
+                    break;
+                }
+            }
         }
         Ok::<_, MasterError>(out)
     });
@@ -157,9 +169,9 @@ fn change(args: &LoginChangeArgs, action: Action) -> u8 {
         Err(e) => return fail(&e),
     };
     let text = match args.output.format {
-        Format::Json => change_json(action, args.dry_run, &results),
-        Format::Human if args.dry_run => dry_run_sql(&results),
-        Format::Human => change_human(&results, &args.output),
+        Format::Json => render::change_json(action, args.dry_run, &results),
+        Format::Human if args.dry_run => render::dry_run_sql(&results),
+        Format::Human => render::change_human(&results, options(&args.output)),
     };
     super::write_stdout(&text);
     for r in &results {
@@ -172,134 +184,6 @@ fn change(args: &LoginChangeArgs, action: Action) -> u8 {
     } else {
         exit::OK
     }
-}
-
-/// SQL a reader can pipe to psql; what is known about each name is in comments (names cannot
-/// hold a newline, so a comment cannot be ended by one).
-fn dry_run_sql(results: &[NameResult]) -> String {
-    let mut s = String::new();
-    for r in results {
-        match &r.outcome {
-            Ok(o) => {
-                let _ = writeln!(s, "-- {}: {}", r.name, o.describe(false));
-            }
-            Err(e) => {
-                let _ = writeln!(s, "-- {}: cannot plan: {}", r.name, e.message);
-            }
-        }
-        for p in &r.notes {
-            let _ = writeln!(
-                s,
-                "-- warning: {} ({}); fix: {}",
-                p.detail,
-                p.cause.code(),
-                p.fix
-            );
-        }
-        for stmt in &r.sql {
-            let _ = writeln!(s, "{stmt}");
-        }
-    }
-    s
-}
-
-fn change_human(results: &[NameResult], out: &OutputArgs) -> String {
-    let mut s = String::new();
-    for r in results {
-        let Ok(o) = &r.outcome else { continue };
-        let pass = crate::check::Status::Pass;
-        let st = style::for_status(pass);
-        let _ = writeln!(
-            s,
-            "{st}{}{st:#} {}: {}",
-            style::glyph(pass, out.ascii),
-            r.name,
-            o.describe(r.applied || r.sql.is_empty())
-        );
-        if out.verbose {
-            for stmt in &r.sql {
-                let _ = writeln!(s, "    {}{stmt}{:#}", style::CODE, style::CODE);
-            }
-        }
-        problem_lines(&mut s, &r.notes, crate::check::Status::Warn, out.ascii);
-    }
-    s
-}
-
-fn problem_lines(s: &mut String, list: &[Problem], status: crate::check::Status, ascii: bool) {
-    let st = style::for_status(status);
-    let dim = style::DIM;
-    for p in list {
-        let _ = writeln!(
-            s,
-            "    {st}{}{st:#} {} {dim}[{}]{dim:#}",
-            style::glyph(status, ascii),
-            p.detail,
-            p.cause.code()
-        );
-        let _ = writeln!(s, "      {dim}fix:{dim:#} {}", p.fix);
-    }
-}
-
-#[derive(Serialize)]
-struct WireProblem<'a> {
-    code: &'a str,
-    detail: &'a str,
-    why: &'a str,
-    fix: &'a str,
-}
-
-fn wire_problems(list: &[Problem]) -> Vec<WireProblem<'_>> {
-    list.iter()
-        .map(|p| WireProblem {
-            code: p.cause.code(),
-            detail: &p.detail,
-            why: p.cause.why(),
-            fix: &p.fix,
-        })
-        .collect()
-}
-
-#[derive(Serialize)]
-struct WireError<'a> {
-    message: &'a str,
-    hint: Option<&'a str>,
-    sqlstate: Option<&'a str>,
-}
-
-#[derive(Serialize)]
-struct WireChange<'a> {
-    name: &'a str,
-    outcome: Option<ops::Outcome>,
-    applied: bool,
-    sql: &'a [String],
-    error: Option<WireError<'a>>,
-    warnings: Vec<WireProblem<'a>>,
-}
-
-fn change_json(action: Action, dry_run: bool, results: &[NameResult]) -> String {
-    let list: Vec<WireChange> = results
-        .iter()
-        .map(|r| WireChange {
-            name: &r.name,
-            outcome: r.outcome.as_ref().ok().copied(),
-            applied: r.applied,
-            sql: &r.sql,
-            error: r.outcome.as_ref().err().map(|e| WireError {
-                message: &e.message,
-                hint: e.hint.as_deref(),
-                sqlstate: e.sqlstate.as_deref(),
-            }),
-            warnings: wire_problems(&r.notes),
-        })
-        .collect();
-    let command = if action == Action::Create {
-        "login create"
-    } else {
-        "login drop"
-    };
-    let doc = serde_json::json!({"version": JSON_VERSION, "command": command, "dry_run": dry_run, "results": list});
-    format!("{doc}\n")
 }
 
 /// The realms logins may belong to: `--realm` flags, else krb5.conf's [realms] and default_realm.
@@ -323,11 +207,6 @@ fn known_realms(flags: &[String]) -> (Vec<String>, Option<String>) {
     }
 }
 
-struct Listed {
-    role: Role,
-    problems: Vec<Problem>,
-}
-
 fn list(args: &LoginListArgs) -> u8 {
     let params = match resolve(&args.conn) {
         Ok(p) => p,
@@ -341,12 +220,7 @@ fn list(args: &LoginListArgs) -> u8 {
     };
     let roles = rt.block_on(async {
         let client = master::connect(&params, pw.as_ref(), &source).await?;
-        ops::read_roles(&client, None).await.map_err(|e| {
-            MasterError::new(
-                format!("cannot read the roles: {}", master::chain(&e)),
-                None,
-            )
-        })
+        ops::list_within(&client).await
     });
     let roles = match roles {
         Ok(r) => r,
@@ -362,13 +236,13 @@ fn list(args: &LoginListArgs) -> u8 {
         .collect();
     let server = format!("{}:{}", params.host.value, params.port.value);
     let text = match args.output.format {
-        Format::Json => list_json(&server, &realms, unchecked.as_deref(), &listed),
-        Format::Human => list_human(
+        Format::Json => render::list_json(&server, &realms, unchecked.as_deref(), &listed),
+        Format::Human => render::list_human(
             &server,
             &realms,
             unchecked.as_deref(),
             &listed,
-            &args.output,
+            options(&args.output),
         ),
     };
     super::write_stdout(&text);
@@ -377,103 +251,6 @@ fn list(args: &LoginListArgs) -> u8 {
     } else {
         exit::OK
     }
-}
-
-fn membership(path: Option<&Vec<String>>) -> String {
-    match path {
-        None => "no".into(),
-        Some(p) if p.is_empty() => "directly".into(),
-        Some(p) => format!("through {}", p.join(" → ")),
-    }
-}
-
-fn list_human(
-    server: &str,
-    realms: &[String],
-    unchecked: Option<&str>,
-    listed: &[Listed],
-    out: &OutputArgs,
-) -> String {
-    let mut s = String::new();
-    let h = style::HEADING;
-    let dim = style::DIM;
-    let _ = writeln!(s, "{h}Kerberos logins on {server}{h:#}");
-    match unchecked {
-        Some(why) => {
-            let _ = writeln!(s, "  {dim}realms not checked: {why}{dim:#}");
-        }
-        None => {
-            let _ = writeln!(s, "  {dim}known realms: {}{dim:#}", realms.join(", "));
-        }
-    }
-    let width = listed
-        .iter()
-        .map(|l| l.role.name.chars().count())
-        .max()
-        .unwrap_or(0);
-    for l in listed {
-        let status = if l.problems.is_empty() {
-            crate::check::Status::Pass
-        } else {
-            crate::check::Status::Fail
-        };
-        let st = style::for_status(status);
-        let pad = width - l.role.name.chars().count();
-        let _ = writeln!(
-            s,
-            "{st}{}{st:#} {}{:pad$}  {:<7}  rds_ad {}{}",
-            style::glyph(status, out.ascii),
-            l.role.name,
-            "",
-            if l.role.can_login { "LOGIN" } else { "NOLOGIN" },
-            membership(l.role.rds_ad.as_ref()),
-            l.role
-                .rds_iam
-                .as_ref()
-                .map(|p| format!(", rds_iam {}", membership(Some(p))))
-                .unwrap_or_default(),
-        );
-        problem_lines(&mut s, &l.problems, status, out.ascii);
-    }
-    let flagged = listed.iter().filter(|l| !l.problems.is_empty()).count();
-    let _ = writeln!(s, "\n{} login(s), {flagged} with problems", listed.len());
-    s
-}
-
-#[derive(Serialize)]
-struct WireLogin<'a> {
-    name: &'a str,
-    can_login: bool,
-    rds_ad: Option<&'a [String]>,
-    rds_iam: Option<&'a [String]>,
-    problems: Vec<WireProblem<'a>>,
-}
-
-fn list_json(
-    server: &str,
-    realms: &[String],
-    unchecked: Option<&str>,
-    listed: &[Listed],
-) -> String {
-    let logins: Vec<WireLogin> = listed
-        .iter()
-        .map(|l| WireLogin {
-            name: &l.role.name,
-            can_login: l.role.can_login,
-            rds_ad: l.role.rds_ad.as_deref(),
-            rds_iam: l.role.rds_iam.as_deref(),
-            problems: wire_problems(&l.problems),
-        })
-        .collect();
-    let doc = serde_json::json!({
-        "version": JSON_VERSION,
-        "command": "login list",
-        "server": server,
-        "known_realms": realms,
-        "realms_unchecked": unchecked,
-        "logins": logins,
-    });
-    format!("{doc}\n")
 }
 
 #[cfg(test)]
@@ -534,25 +311,5 @@ mod tests {
             )
         );
         assert!(split(&["kerbrds", "login", "create", "host=a", "a@X.COM", "port=1"]).is_err());
-    }
-
-    #[test]
-    fn dry_run_output_is_sql_with_comments() {
-        let r = NameResult {
-            name: "carol@EXAMPLE.COM".into(),
-            outcome: Ok(ops::Outcome::Created),
-            sql: vec![
-                "BEGIN;".into(),
-                "CREATE USER \"carol@EXAMPLE.COM\" WITH LOGIN;".into(),
-                "GRANT rds_ad TO \"carol@EXAMPLE.COM\";".into(),
-                "COMMIT;".into(),
-            ],
-            applied: false,
-            notes: vec![],
-        };
-        assert_eq!(
-            dry_run_sql(&[r]),
-            "-- carol@EXAMPLE.COM: would be created with LOGIN and granted rds_ad\nBEGIN;\nCREATE USER \"carol@EXAMPLE.COM\" WITH LOGIN;\nGRANT rds_ad TO \"carol@EXAMPLE.COM\";\nCOMMIT;\n"
-        );
     }
 }

@@ -2,9 +2,11 @@
 //! the renderers write to stdout/stderr.
 
 pub mod aws;
+pub mod connect;
 pub mod explain;
 pub mod krb5conf;
 pub mod login;
+pub mod probe;
 
 use std::io::Write;
 
@@ -15,8 +17,10 @@ pub fn run(command: Command) -> u8 {
     match command {
         Command::Checks(out) => explain::checks(&out),
         Command::Explain(args) => explain::explain(&args),
+        Command::Connect(args) => connect::run(&args),
         Command::Aws(args) => aws::run(args),
         Command::Login(args) => login::run(&args),
+        Command::Probe(args) => probe::run(&args),
         Command::Krb5conf(args) => krb5conf::run(args),
     }
 }

@@ -174,12 +174,18 @@ pub fn from_pg(e: &tokio_postgres::Error, params: &ConnParams, pw: &PasswordSour
     if std::error::Error::source(e).is_some_and(|s| s.downcast_ref::<native_tls::Error>().is_some())
         || text.starts_with("error performing TLS handshake")
     {
-        let hint = match params.sslmode.value {
-            SslMode::VerifyCa | SslMode::VerifyFull => format!(
+        let root = &params.sslrootcert.value;
+        let verified = matches!(
+            params.sslmode.value,
+            SslMode::VerifyCa | SslMode::VerifyFull
+        ) || root.as_os_str() == "system"
+            || root.is_file();
+        let hint = match verified {
+            true => format!(
                 "sslrootcert ({}) must hold the CA that signed the server's certificate (for RDS the bundle from https://truststore.pki.rds.amazonaws.com/global/global-bundle.pem)",
-                params.sslrootcert.value.display()
-            ),
-            _ => "RDS supports TLS on its port; check that host and port are the RDS endpoint".into(),
+                root.display()
+            ) + if matches!(params.sslmode.value, SslMode::VerifyCa | SslMode::VerifyFull) { "" } else { "; libpq, and kerbrds, verify against that file whenever it exists, even with sslmode=require" },
+            false => "RDS supports TLS on its port; check that host and port are the RDS endpoint".into(),
         };
         return MasterError::new(format!("TLS with {at} failed: {text}"), Some(hint));
     }

@@ -7,14 +7,16 @@
 //! - `judge`   pure judgement: `problems` for `list`, `judge_role` for `db.role`
 //! - `master`  the master connection (password sources, TLS as libpq, error mapping)
 //! - `ops`     create / drop / read over a connection, one transaction per name
+//! - `render`  human text, dry-run SQL and JSON for the results
 
 pub mod judge;
 pub mod master;
 pub mod name;
 pub mod ops;
+pub mod render;
 pub mod sql;
 
 pub use judge::{judge_role, problems, Problem, Role, RoleFacts};
 pub use master::{MasterError, Secret};
 pub use name::{parse, quote_ident, NameError, Principal};
-pub use ops::{read_role_facts, read_roles};
+pub use ops::{master_role_facts, read_role_facts, read_roles};

@@ -2,6 +2,8 @@
 //! read, the statements planned (`sql`), run, committed; a failure rolls that name back and the
 //! next name still runs. `dry_run` reads and plans but runs nothing.
 
+use std::time::Duration;
+
 use serde::Serialize;
 use tokio_postgres::error::SqlState;
 use tokio_postgres::{Client, GenericClient};
@@ -91,6 +93,73 @@ pub struct NameResult {
 pub enum Action {
     Create,
     Drop,
+}
+
+/// How long one name's transaction (or the list query) may take: long enough for a lock held
+/// briefly by another session, short enough that a hung connection does not hang kerbrds.
+pub const OP_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// `apply` within `OP_TIMEOUT`. On timeout the transaction is abandoned (the server rolls it back
+/// when the connection closes) and the caller must not reuse the connection: `None`.
+pub async fn apply_within(
+    client: &mut Client,
+    action: Action,
+    p: &Principal,
+    master_user: &str,
+    dry_run: bool,
+) -> Option<NameResult> {
+    tokio::time::timeout(OP_TIMEOUT, apply(client, action, p, master_user, dry_run))
+        .await
+        .ok()
+}
+
+/// The error for a name whose transaction did not finish within `OP_TIMEOUT`.
+pub fn timed_out(p: &Principal) -> NameResult {
+    NameResult {
+        name: p.role_name(),
+        outcome: Err(MasterError::new(
+            format!("no answer within {} s; nothing was committed", OP_TIMEOUT.as_secs()),
+            Some("another session may hold a lock on the role: look for it in pg_stat_activity (wait_event_type = 'Lock')".into()),
+        )),
+        sql: Vec::new(),
+        applied: false,
+        notes: Vec::new(),
+    }
+}
+
+/// A read query within `OP_TIMEOUT`, its errors as `MasterError` naming `what`.
+async fn read_within<T>(
+    what: &str,
+    query: impl std::future::Future<Output = Result<T, tokio_postgres::Error>>,
+) -> Result<T, MasterError> {
+    match tokio::time::timeout(OP_TIMEOUT, query).await {
+        Ok(Ok(v)) => Ok(v),
+        Ok(Err(e)) => Err(MasterError::new(
+            format!("cannot read {what}: {}", chain(&e)),
+            None,
+        )),
+        Err(_) => Err(MasterError::new(
+            format!("reading {what} took more than {} s", OP_TIMEOUT.as_secs()),
+            None,
+        )),
+    }
+}
+
+/// Every Kerberos-looking role within `OP_TIMEOUT`, errors as `MasterError`.
+pub async fn list_within(client: &Client) -> Result<Vec<Role>, MasterError> {
+    read_within("the roles", read_roles(client, None)).await
+}
+
+/// Connects as the master user and reads the facts `judge_role` needs about `name`, for a doctor
+/// that has no connection of its own (e.g. because the Kerberos login itself failed).
+pub async fn master_role_facts(
+    params: &crate::pgconn::ConnParams,
+    password: Option<&super::master::Secret>,
+    source: &super::master::PasswordSource,
+    name: &str,
+) -> Result<RoleFacts, MasterError> {
+    let client = super::master::connect(params, password, source).await?;
+    read_within(&format!("role {name}"), read_role_facts(&client, name)).await
 }
 
 /// Runs `action` for one name in its own transaction.
