@@ -467,3 +467,28 @@ fn a_100_kb_bind_parameter_crosses_16_kb_gss_packets() {
         assert_eq!(row.get::<_, String>(2).len(), 200_000);
     });
 }
+
+#[test]
+fn a_blackholed_kdc_ends_in_a_login_timeout_naming_the_service_ticket_step() {
+    let lab = Lab::exclusive();
+    let s = Scratch::new();
+    lab.kinit("alice", &s.ccache());
+    for proto in ["udp", "tcp"] {
+        assert!(lab
+            .script(&["fault", "drop", "127.0.10.1", "88", proto])
+            .status
+            .success());
+    }
+    let started = std::time::Instant::now();
+    let mut cmd = lab.kerbrds();
+    cmd.env("KRB5CCNAME", s.ccache())
+        .args(["connect", "host=db.example.com", "--timeout", "3"]);
+    let (code, doc) = kerbrds_json(&lab, &mut cmd);
+    let took = started.elapsed();
+    assert_eq!(code, 1);
+    assert_eq!(doc["failure"]["cause"], "login-timeout", "{doc}");
+    let detail = doc["failure"]["detail"].as_str().unwrap();
+    assert!(detail.contains("getting a service ticket"), "{detail}");
+    // libpq would wait ~18 s, twice with gssencmode=prefer.
+    assert!(took < std::time::Duration::from_secs(5), "{took:?}");
+}

@@ -317,7 +317,7 @@ pub fn io_fail(e: std::io::Error) -> Failure {
     } else {
         Failure::new(
             Cause::DbNotPostgres,
-            format!("connection error during negotiation: {e}"),
+            format!("connection error: {e}"),
             "check host and port",
         )
     }
