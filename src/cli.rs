@@ -322,6 +322,12 @@ pub struct Krb5confCheckArgs {
     /// The managed directory's realm, when it is not the default realm.
     #[arg(long)]
     pub realm: Option<String>,
+    /// Apply the fixes to the (main) file: written atomically, the old file backed up.
+    #[arg(long)]
+    pub fix: bool,
+    /// With --fix: show the diff instead of writing.
+    #[arg(long, requires = "fix")]
+    pub dry_run: bool,
     #[command(flatten)]
     pub output: OutputArgs,
 }
@@ -329,10 +335,17 @@ pub struct Krb5confCheckArgs {
 #[derive(Debug, Args)]
 pub struct Krb5confGenerateArgs {
     /// The managed directory's realm (its DNS name, e.g. CORP.EXAMPLE.COM).
+    #[arg(long, required_unless_present = "directory_id")]
+    pub realm: Option<String>,
+    /// Read the realm and the domain controllers' addresses (DnsIpAddrs) from this AWS
+    /// Managed Microsoft AD directory (d-…); --realm and --kdc override what it says.
     #[arg(long)]
-    pub realm: String,
+    pub directory_id: Option<String>,
+    /// The AWS Region of --directory-id (default: the AWS configuration).
+    #[arg(long, requires = "directory_id")]
+    pub region: Option<String>,
     /// A KDC (domain controller) of the realm, host or address; repeatable. Default: the
-    /// directory's DNS name.
+    /// directory's addresses with --directory-id, else its DNS name.
     #[arg(long = "kdc")]
     pub kdcs: Vec<String>,
     /// The realm's admin server (kpasswd). Default: the first KDC.

@@ -93,6 +93,15 @@ async fn db_chain(servers: &[SocketAddr], inputs: &ProbeInputs) -> Vec<CheckResu
             CheckResult::skip(CheckId::DbGssenc, why),
         ];
     };
+    if let Ok(ip) = host.parse::<IpAddr>() {
+        // An address needs no lookup: probe the port while dns.host looks up its PTR.
+        let addr = [SocketAddr::new(ip, *port)];
+        let (host_check, db) = tokio::join!(
+            dns::check_host(servers, host, inputs.timeout),
+            crate::db::probe::check(&addr, inputs.timeout)
+        );
+        return host_check.results.into_iter().chain(db.results).collect();
+    }
     let host_check = dns::check_host(servers, host, inputs.timeout).await;
     let addrs: Vec<SocketAddr> = host_check
         .value

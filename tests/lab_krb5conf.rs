@@ -261,3 +261,93 @@ fn without_the_rds_mapping_bob_fails_as_check_predicts() {
     );
     assert!(out.contains(".rds.amazonaws.com = EXAMPLE.COM"), "{out}");
 }
+
+/// The directory's id, name and DnsIpAddrs, read straight from the AWS mock with boto3.
+fn lab_directory(lab: &Lab) -> (String, String, Vec<String>) {
+    let venv = std::env::var("KERBRDS_LAB_VENV")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|_| lab.root.join(".lab-venv"));
+    let (ok, out, err) = run(lab.command(venv.join("bin/python")).args([
+        "-c",
+        "import boto3, os\n\
+         ds = boto3.client('ds', endpoint_url=os.environ['AWS_ENDPOINT_URL'], region_name=os.environ['AWS_REGION'])\n\
+         d = ds.describe_directories()['DirectoryDescriptions'][0]\n\
+         print(d['DirectoryId'], d['Name'], ' '.join(d['DnsIpAddrs']))",
+    ]));
+    assert!(ok, "describe_directories in the lab's moto: {err}");
+    let mut words = out.split_whitespace().map(str::to_string);
+    let id = words.next().expect("directory id");
+    let name = words.next().expect("directory name");
+    (id, name, words.collect())
+}
+
+#[test]
+fn generate_reads_realm_and_domain_controllers_from_the_directory() {
+    let lab = Lab::shared();
+    let s = Scratch::new();
+    let (id, name, ips) = lab_directory(&lab);
+    assert!(!ips.is_empty(), "the mock directory has DnsIpAddrs");
+    let conf = generate(&lab, &s, "from-aws.conf", &["--directory-id", &id]);
+    let p = Profile::load_file(&conf).unwrap();
+    let realm = name.to_ascii_uppercase();
+    assert_eq!(p.default_realm().unwrap().value, realm);
+    let kdcs: Vec<String> = p.realm_kdcs(&realm).into_iter().map(|k| k.0).collect();
+    assert_eq!(kdcs, ips);
+    // --kdc wins over the directory's addresses; an unknown directory is an error, exit 2.
+    let conf = generate(
+        &lab,
+        &s,
+        "kdc.conf",
+        &["--directory-id", &id, "--kdc", "kdc1.example.com"],
+    );
+    let p = Profile::load_file(&conf).unwrap();
+    assert_eq!(p.realm_kdcs(&realm)[0].0, "kdc1.example.com");
+    let out = lab
+        .kerbrds()
+        .args(["krb5conf", "generate", "--directory-id", "d-0000000000"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("d-0000000000"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn check_fix_repairs_the_aws_sample_so_that_kvno_works() {
+    let lab = Lab::shared();
+    let s = Scratch::new();
+    lab.kinit("bob", &s.ccache());
+    let conf = s.path("krb5.conf");
+    let sample = std::fs::read_to_string(lab.root.join("fixtures/krb5conf/aws-onprem.conf"))
+        .unwrap()
+        .replace("default_realm = EXAMPLE.COM", "default_realm = ONPREM.COM")
+        .replace("kdc = example.com", "kdc = kdc1.example.com")
+        .replace("kdc = onprem.com", "kdc = kdc.onprem.com");
+    std::fs::write(&conf, sample).unwrap();
+    assert!(
+        kvno(&lab, &conf, &s.ccache(), RDS_HOST).is_err(),
+        "broken before"
+    );
+    let (ok, out, err) = run(lab
+        .kerbrds()
+        .args(["krb5conf", "check", "--fix", "--host", RDS_HOST])
+        .arg(&conf));
+    assert!(ok, "{out}{err}");
+    assert!(out.contains("dns_canonicalize_hostname = false"), "{out}");
+    let got = kvno(&lab, &conf, &s.ccache(), RDS_HOST).unwrap_or_else(|e| panic!("{e:?}"));
+    assert_eq!(got, format!("postgres/{RDS_HOST}@EXAMPLE.COM"));
+    let backups = std::fs::read_dir(s.dir.path())
+        .unwrap()
+        .filter(|e| {
+            e.as_ref()
+                .unwrap()
+                .file_name()
+                .to_string_lossy()
+                .contains("kerbrds-backup")
+        })
+        .count();
+    assert_eq!(backups, 1);
+}

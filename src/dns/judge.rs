@@ -29,7 +29,8 @@ fn failure(p: &DnsProbe) -> Option<(Cause, String)> {
         DnsOutcome::Answer(a) if a.rcode == Rcode::Refused => Some((
             Cause::DnsRefused,
             format!(
-                "the server answered REFUSED in {ms} ms: it does not resolve names for this host"
+                "the server answered REFUSED in {ms} ms: it will not resolve this name for this client \
+                 (no recursion, or no forwarder for the name's domain)"
             ),
         )),
         DnsOutcome::Answer(_) => None,
@@ -59,6 +60,13 @@ pub fn judge_servers(probes: &[DnsProbe]) -> Vec<CheckResult> {
         .iter()
         .map(|p| {
             let r = match failure(p) {
+                // The server speaks DNS on this transport; whether it resolves the name is dns.host's.
+                Some((Cause::DnsRefused, detail)) if p.answer().is_some() => {
+                    CheckResult::warn(id(p.proto), Cause::DnsRefused, detail).with_hint(
+                        "use a resolver that answers for the endpoint's and the directory's domains: \
+                         the directory's DNS servers with a forwarder (or a Route 53 Resolver rule) for the rest",
+                    )
+                }
                 None => CheckResult::pass(
                     id(p.proto),
                     format!(
@@ -479,7 +487,7 @@ mod tests {
             (
                 answer(Rcode::Refused),
                 answer(Rcode::Refused),
-                [(Fail, Some("dns-refused")), (Fail, Some("dns-refused"))],
+                [(Warn, Some("dns-refused")), (Warn, Some("dns-refused"))],
             ),
             (
                 answer(Rcode::NoError),

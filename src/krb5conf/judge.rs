@@ -180,7 +180,7 @@ pub fn realm_name_problem(name: &str) -> Option<(Cause, String)> {
 }
 
 /// The realm spelled correctly, for a hint: upper case, `_` → `-`, spaces dropped.
-fn repaired(name: &str) -> String {
+pub(crate) fn repaired(name: &str) -> String {
     name.trim()
         .replace('_', "-")
         .replace(' ', "")
@@ -561,26 +561,15 @@ fn lint_results(profile: &Profile, req: &Request<'_>, rewritten: bool) -> Vec<Ch
             );
         }
     }
-    for key in [
-        "default_tgs_enctypes",
-        "default_tkt_enctypes",
-        "permitted_enctypes",
-    ] {
-        if let Some(f) = profile.value(&["libdefaults", key]) {
-            let has_aes = f.value.split([' ', ',', '\t']).any(|t| {
-                t.to_ascii_lowercase().contains("aes") || t.eq_ignore_ascii_case("default")
-            });
-            if !has_aes {
-                out.push(
-                    CheckResult::fail(id, Cause::EnctypesWithoutAes, format!("{key} = {} lists no AES enctype", f.value))
-                        .with_target(f.location.to_string())
-                        .with_hint(format!(
-                            "delete the line at {} or write '{key} = aes256-cts-hmac-sha1-96 aes128-cts-hmac-sha1-96'",
-                            f.location
-                        )),
-                );
-            }
-        }
+    for (key, f) in enctypes_without_aes(profile) {
+        out.push(
+            CheckResult::fail(id, Cause::EnctypesWithoutAes, format!("{key} = {} lists no AES enctype", f.value))
+                .with_target(f.location.to_string())
+                .with_hint(format!(
+                    "delete the line at {} or write '{key} = aes256-cts-hmac-sha1-96 aes128-cts-hmac-sha1-96'",
+                    f.location
+                )),
+        );
     }
     out.extend(comment_in_values(profile));
     out.extend(overrides(profile));
@@ -592,6 +581,25 @@ fn lint_results(profile: &Profile, req: &Request<'_>, rewritten: bool) -> Vec<Ch
         ));
     }
     out
+}
+
+/// The [libdefaults] enctype lists that name no AES type (and not DEFAULT, which includes it).
+pub(crate) fn enctypes_without_aes(
+    profile: &Profile,
+) -> Vec<(&'static str, super::model::Found<'_>)> {
+    [
+        "default_tgs_enctypes",
+        "default_tkt_enctypes",
+        "permitted_enctypes",
+    ]
+    .into_iter()
+    .filter_map(|key| Some((key, profile.value(&["libdefaults", key])?)))
+    .filter(|(_, f)| {
+        !f.value
+            .split([' ', ',', '\t'])
+            .any(|t| t.to_ascii_lowercase().contains("aes") || t.eq_ignore_ascii_case("default"))
+    })
+    .collect()
 }
 
 /// `kdc = dc1 # primary`: MIT keeps the comment as part of the value.

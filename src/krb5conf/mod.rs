@@ -6,6 +6,7 @@
 //! finals; see docs/krb5conf.md), hence this small dedicated parser.
 
 pub mod ccache;
+pub mod fix;
 pub mod generate;
 pub mod judge;
 pub mod model;

@@ -36,13 +36,15 @@ fn dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/krb5conf")
 }
 
-fn findings(case: &str) -> String {
+/// The fixture's text and its `# kerbrds-test:` request (host, expected realm).
+fn case_input(case: &str) -> (PathBuf, String, String, Option<String>) {
     let path = dir().join(format!("{case}.conf"));
     let text = std::fs::read_to_string(&path).unwrap();
     let header = text
         .lines()
         .find_map(|l| l.strip_prefix("# kerbrds-test:"))
-        .unwrap_or("");
+        .unwrap_or("")
+        .to_string();
     let arg = |k: &str| {
         header
             .split_whitespace()
@@ -50,14 +52,32 @@ fn findings(case: &str) -> String {
     };
     let host = arg("host").unwrap_or_else(|| RDS.to_string());
     let expected = arg("expected");
-    let loaded = Profile::load_file(&path);
-    let req = Request {
-        host: Some(&host),
+    (path, text, host, expected)
+}
+
+fn request<'a>(host: &'a str, expected: Option<&'a str>) -> Request<'a> {
+    Request {
+        host: Some(host),
         krbsrvname: "postgres",
-        expected_realm: expected.as_deref(),
+        expected_realm: expected,
         krb5ccname: None,
-    };
-    let checked = judge(&loaded, &req, &lab_dns());
+    }
+}
+
+fn cases() -> Vec<String> {
+    let mut cases: Vec<String> = std::fs::read_dir(dir())
+        .unwrap()
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter_map(|n| n.strip_suffix(".conf").map(str::to_string))
+        .collect();
+    cases.sort();
+    cases
+}
+
+fn findings(case: &str) -> String {
+    let (path, _, host, expected) = case_input(case);
+    let loaded = Profile::load_file(&path);
+    let checked = judge(&loaded, &request(&host, expected.as_deref()), &lab_dns());
     let mut out = String::new();
     for r in checked.results.iter().filter(|r| r.status != Status::Pass) {
         // `12`, or `other-file:12` when the finding is in an included file.
@@ -86,16 +106,7 @@ fn findings(case: &str) -> String {
 
 #[test]
 fn every_fixture_gives_its_expected_findings() {
-    let mut cases: Vec<String> = std::fs::read_dir(dir())
-        .unwrap()
-        .filter_map(|e| e.ok()?.file_name().into_string().ok())
-        .filter_map(|n| {
-            n.strip_prefix("")
-                .and_then(|n| n.strip_suffix(".conf"))
-                .map(str::to_string)
-        })
-        .collect();
-    cases.sort();
+    let cases = cases();
     assert!(cases.len() >= 15, "{cases:?}");
     let bless = std::env::var_os("KERBRDS_BLESS").is_some();
     for case in cases {
@@ -113,6 +124,68 @@ fn every_fixture_gives_its_expected_findings() {
         });
         assert_eq!(got, want, "fixture {case}");
     }
+}
+
+/// `<case>.conf` → `check --fix` → `<case>.conf.fixed`, which then has no finding left that
+/// a text edit can fix (what needs a human is listed as manual).
+#[test]
+fn every_fixture_is_fixed_as_expected() {
+    let bless = std::env::var_os("KERBRDS_BLESS").is_some();
+    let mut fixed_any = 0;
+    for case in cases() {
+        let (path, text, host, expected) = case_input(&case);
+        let Ok(profile) = Profile::load_file(&path) else {
+            continue;
+        };
+        let req = request(&host, expected.as_deref());
+        let fixed = super::fix::fix(&profile, &text, &req);
+        let golden = dir().join(format!("{case}.conf.fixed"));
+        if fixed.applied.is_empty() {
+            assert!(
+                !golden.exists(),
+                "{case}: nothing to fix but {} exists",
+                golden.display()
+            );
+            continue;
+        }
+        fixed_any += 1;
+        if bless {
+            std::fs::write(&golden, &fixed.text).unwrap();
+        } else {
+            let want = std::fs::read_to_string(&golden).unwrap_or_else(|_| {
+                panic!("{} missing (KERBRDS_BLESS=1 writes it)", golden.display())
+            });
+            assert_eq!(fixed.text, want, "fixed {case}");
+        }
+        let again = super::parse::parse_str(&path, &fixed.text).map(|f| Profile {
+            files: vec![f],
+            missing: vec![],
+        });
+        let after = judge(&again.map_err(Into::into), &req, &lab_dns());
+        let left: Vec<_> = after
+            .results
+            .iter()
+            .filter(|r| r.status == Status::Fail || r.status == Status::Warn)
+            .filter_map(|r| r.cause)
+            .collect();
+        for cause in left {
+            use crate::catalogue::Cause::*;
+            let needs_human = matches!(
+                cause,
+                RealmHasNoKdc
+                    | CcacheNotWritable
+                    | IncludeOverrides
+                    | HostIsIpAddress
+                    | Krb5confSyntax
+            ) || !fixed.manual.is_empty();
+            assert!(
+                needs_human,
+                "{case}: {cause:?} left after fixing:\n{}",
+                fixed.text
+            );
+        }
+    }
+    assert!(fixed_any >= 10, "only {fixed_any} fixtures needed fixing");
 }
 
 mod prediction {
