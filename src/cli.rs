@@ -18,6 +18,9 @@ pub struct Cli {
 pub enum Command {
     /// List the checks kerbrds runs, with their stable ids.
     Checks(OutputArgs),
+    /// Run every check, from krb5.conf to AWS state, at once; end in one verdict with the root
+    /// cause and its fix. Read-only.
+    Doctor(DoctorArgs),
     /// Explain a failure code from the catalogue (why it happens, how to fix it); all if none.
     Explain(ExplainArgs),
     /// Log in to PostgreSQL over Kerberos like psql (GSSAPI, gssencmode/sslmode as libpq) and
@@ -375,4 +378,45 @@ pub struct Krb5confGenerateArgs {
     /// Show what would change in FILE (a diff) without writing.
     #[arg(long, requires = "out_file")]
     pub dry_run: bool,
+}
+
+#[derive(Debug, Args)]
+#[command(disable_help_flag = true)]
+pub struct DoctorArgs {
+    #[command(flatten)]
+    pub conn: crate::pgconn::ConnArgs,
+    /// Seconds each check may take (all checks run at once, so this bounds the whole run).
+    #[arg(long, value_name = "SECS", default_value_t = 3.0)]
+    pub timeout: f64,
+    /// DNS server to query instead of /etc/resolv.conf's (repeatable).
+    #[arg(long = "dns-server", value_name = "IP")]
+    pub dns_servers: Vec<std::net::IpAddr>,
+    /// Kerberos realm (default: the user's @REALM, else default_realm in krb5.conf).
+    #[arg(long, value_name = "REALM")]
+    pub realm: Option<String>,
+    /// KDC to probe, HOST[:PORT] (repeatable; default: krb5.conf's kdc lines plus SRV records).
+    #[arg(long = "kdc", value_name = "HOST[:PORT]")]
+    pub kdcs: Vec<String>,
+    /// The DB instance identifier (default: taken from an RDS endpoint name).
+    #[arg(long, value_name = "ID")]
+    pub instance: Option<String>,
+    /// AWS Region (default: from the endpoint name, else the AWS configuration).
+    #[arg(long, value_name = "REGION")]
+    pub region: Option<String>,
+    /// Skip the AWS checks.
+    #[arg(long)]
+    pub no_aws: bool,
+    /// The RDS master user: when a login falls through to a password, read the login role's
+    /// state (exists, rds_ad, LOGIN) as this user. Password from PGPASSWORD or ~/.pgpass only.
+    #[arg(long, value_name = "USER")]
+    pub master_user: Option<String>,
+    /// Also write a support bundle (report, krb5.conf, versions, environment, Kerberos trace;
+    /// secrets redacted) to FILE.
+    #[arg(long, value_name = "FILE")]
+    pub bundle: Option<std::path::PathBuf>,
+    #[command(flatten)]
+    pub output: OutputArgs,
+    /// Print help.
+    #[arg(long, action = clap::ArgAction::Help)]
+    pub help: Option<bool>,
 }

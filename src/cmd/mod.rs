@@ -3,6 +3,7 @@
 
 pub mod aws;
 pub mod connect;
+pub mod doctor;
 pub mod explain;
 pub mod krb5conf;
 pub mod login;
@@ -16,6 +17,7 @@ use crate::report::{human, json, Report};
 pub fn run(command: Command) -> u8 {
     match command {
         Command::Checks(out) => explain::checks(&out),
+        Command::Doctor(args) => doctor::run(&args),
         Command::Explain(args) => explain::explain(&args),
         Command::Connect(args) => connect::run(&args),
         Command::Aws(args) => aws::run(args),

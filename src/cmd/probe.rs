@@ -21,9 +21,33 @@ fn env(k: &str) -> Option<String> {
     std::env::var(k).ok()
 }
 
-struct Plan {
-    inputs: ProbeInputs,
-    target: Target,
+/// The network-facing inputs `probe` and `doctor` share.
+pub(crate) struct NetArgs<'a> {
+    pub conn: &'a ConnArgs,
+    pub timeout: f64,
+    pub dns_servers: &'a [IpAddr],
+    pub realm: Option<&'a str>,
+    pub kdcs: &'a [String],
+}
+
+impl<'a> From<&'a ProbeArgs> for NetArgs<'a> {
+    fn from(a: &'a ProbeArgs) -> Self {
+        NetArgs {
+            conn: &a.conn,
+            timeout: a.timeout,
+            dns_servers: &a.dns_servers,
+            realm: a.realm.as_deref(),
+            kdcs: &a.kdcs,
+        }
+    }
+}
+
+/// Everything resolved before any network I/O: the probes' inputs, the target as stated to the
+/// user, and the krb5.conf they came from.
+pub(crate) struct Plan {
+    pub inputs: ProbeInputs,
+    pub target: Target,
+    pub profile: Result<Profile, krb5conf::LoadError>,
 }
 
 /// Is any DB host given at all? Without one the DB probes are skipped, not an error.
@@ -34,8 +58,8 @@ fn db_wanted(conn: &ConnArgs, env: &dyn Fn(&str) -> Option<String>) -> bool {
         || env("PGSERVICE").is_some()
 }
 
-fn plan(
-    args: &ProbeArgs,
+pub(crate) fn plan(
+    args: &NetArgs<'_>,
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<Plan, (String, Option<String>)> {
     if !(args.timeout.is_finite() && args.timeout > 0.0 && args.timeout <= MAX_TIMEOUT_SECS) {
@@ -50,8 +74,8 @@ fn plan(
     let timeout = Duration::from_secs_f64(args.timeout);
     let mut target = Target::default();
 
-    let params = if db_wanted(&args.conn, env) {
-        Some(pgconn::resolve(&args.conn, env).map_err(|e| (e.message, e.hint))?)
+    let params = if db_wanted(args.conn, env) {
+        Some(pgconn::resolve(args.conn, env).map_err(|e| (e.message, e.hint))?)
     } else {
         None
     };
@@ -63,7 +87,8 @@ fn plan(
         (p.host.value.clone(), p.port.value)
     });
 
-    let profile = match Profile::load_default(&krb5conf::Env::from_process()) {
+    let loaded = Profile::load_default(&krb5conf::Env::from_process());
+    let profile = match &loaded {
         Ok(p) => Some(p),
         Err(krb5conf::LoadError::Missing(_)) => None,
         Err(e) => {
@@ -85,8 +110,7 @@ fn plan(
         .and_then(|p| p.default_realm().map(|f| f.value.to_string()));
     let realm = args
         .realm
-        .clone()
-        .map(|r| (r, "--realm".to_string()))
+        .map(|r| (r.to_string(), "--realm".to_string()))
         .or_else(|| user_realm.clone().map(|r| (r, "the user name".to_string())))
         .or_else(|| default_realm.map(|r| (r, "krb5.conf default_realm".to_string())));
     if let (Some(u), Some((r, _))) = (&user, &realm) {
@@ -98,7 +122,7 @@ fn plan(
     let realm = realm.map(|(r, _)| r);
 
     let (kdcs, kpasswd) = match (&realm, &profile) {
-        _ if !args.kdcs.is_empty() => (args.kdcs.clone(), Vec::new()),
+        _ if !args.kdcs.is_empty() => (args.kdcs.to_vec(), Vec::new()),
         (Some(r), Some(p)) => (
             p.realm_kdcs(r).into_iter().map(|(v, _)| v).collect(),
             p.realm_kpasswd_servers(r)
@@ -131,7 +155,7 @@ fn plan(
             }
         }
     } else {
-        args.dns_servers.clone()
+        args.dns_servers.to_vec()
     };
     let source = if args.dns_servers.is_empty() {
         "/etc/resolv.conf"
@@ -156,11 +180,12 @@ fn plan(
             timeout,
         },
         target,
+        profile: loaded,
     })
 }
 
 pub fn run(args: &ProbeArgs) -> u8 {
-    let plan = match plan(args, &env) {
+    let plan = match plan(&NetArgs::from(args), &env) {
         Ok(p) => p,
         Err((message, hint)) => {
             super::error(&message, hint.as_deref());

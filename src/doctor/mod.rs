@@ -4,4 +4,5 @@
 
 pub mod bundle;
 pub mod precedence;
+pub mod run;
 pub mod step;

@@ -53,11 +53,6 @@ where
     checked
 }
 
-/// The result for a check whose prerequisite did not deliver what it needs.
-pub fn skipped<T>(id: CheckId, because: &str) -> Checked<T> {
-    Checked::one(CheckResult::skip(id, because), None)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

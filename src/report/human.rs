@@ -13,22 +13,29 @@ pub struct Options {
 }
 
 pub fn render(report: &Report, opts: Options) -> String {
+    let mut out = render_target(&report.target);
+    out.push_str(&render_checks(report, opts));
+    out
+}
+
+/// The target block alone, so that a command can state it before any network I/O.
+pub fn render_target(target: &super::Target) -> String {
     let mut out = String::new();
-    if !report.target.facts.is_empty() {
-        let width = report
-            .target
-            .facts
-            .iter()
-            .map(|(k, _)| k.len())
-            .max()
-            .unwrap_or(0);
+    if !target.facts.is_empty() {
+        let width = target.facts.iter().map(|(k, _)| k.len()).max().unwrap_or(0);
         let h = style::HEADING;
         let _ = writeln!(out, "{h}Target{h:#}");
-        for (k, v) in &report.target.facts {
+        for (k, v) in &target.facts {
             let _ = writeln!(out, "  {k:<width$}  {v}");
         }
         out.push('\n');
     }
+    out
+}
+
+/// Everything after the target: the checks by area, then the verdict.
+pub fn render_checks(report: &Report, opts: Options) -> String {
+    let mut out = String::new();
     let mut room = "";
     for c in &report.checks {
         let this_room = c.id.as_str().split('.').next().unwrap_or("");

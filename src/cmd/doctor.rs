@@ -1,0 +1,218 @@
+//! `kerbrds doctor`: states the target, runs every check at once (src/doctor/run.rs), prints
+//! one report and the verdict. Read-only: no kinit, no file written (but `--bundle`), no
+//! mutating AWS call.
+
+use std::io::Write;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crate::aws::AwsInputs;
+use crate::cli::{DoctorArgs, Format};
+use crate::doctor::{bundle, precedence::PRECEDENCE, run};
+use crate::exit;
+use crate::gss::cred::{self, CredState};
+use crate::pgconn::{self, GssEncMode, Source, Value};
+use crate::report::{human, json, Report, Target};
+
+use super::probe::{plan, NetArgs};
+
+fn env(k: &str) -> Option<String> {
+    std::env::var(k).ok()
+}
+
+pub fn run(args: &DoctorArgs) -> u8 {
+    // MIT reads KRB5_TRACE when a krb5 context is created, so it is set before any thread starts.
+    let trace = match &args.bundle {
+        Some(_) => match tempfile::NamedTempFile::new() {
+            Ok(f) => {
+                std::env::set_var("KRB5_TRACE", f.path());
+                Some(f)
+            }
+            Err(e) => {
+                super::error(
+                    &format!("cannot create a file for the Kerberos trace: {e}"),
+                    None,
+                );
+                return exit::CANNOT_RUN;
+            }
+        },
+        None => None,
+    };
+    let params = match pgconn::resolve(&args.conn, &env) {
+        Ok(p) => p,
+        Err(e) => {
+            super::error(&e.message, e.hint.as_deref());
+            return exit::CANNOT_RUN;
+        }
+    };
+    let net = NetArgs {
+        conn: &args.conn,
+        timeout: args.timeout,
+        dns_servers: &args.dns_servers,
+        realm: args.realm.as_deref(),
+        kdcs: &args.kdcs,
+    };
+    let plan = match plan(&net, &env) {
+        Ok(p) => p,
+        Err((message, hint)) => {
+            super::error(&message, hint.as_deref());
+            return exit::CANNOT_RUN;
+        }
+    };
+    let timeout = plan.inputs.timeout;
+    let mut target = plan.target;
+    describe(&mut target, &params, &plan.profile);
+
+    let expected_realm = plan.inputs.realm.clone();
+    let (aws, aws_skip_reason) = if args.no_aws {
+        (None, "skipped: --no-aws".to_string())
+    } else if !cfg!(feature = "aws") {
+        (
+            None,
+            "skipped: kerbrds was built without the aws feature".to_string(),
+        )
+    } else {
+        (
+            Some(AwsInputs {
+                instance: args.instance.clone(),
+                host: Some(params.host.value.clone()),
+                region: args.region.clone(),
+                expected_realm,
+            }),
+            String::new(),
+        )
+    };
+    let master = args.master_user.as_ref().map(|u| {
+        let mut m = params.clone();
+        m.user = Value {
+            value: u.clone(),
+            source: Source::Flag,
+        };
+        m.gssencmode = Value {
+            value: GssEncMode::Disable,
+            source: Source::Default,
+        };
+        m
+    });
+
+    if args.output.format == Format::Human {
+        let mut out = anstream::stdout().lock();
+        let _ = out.write_all(human::render_target(&target).as_bytes());
+        let _ = out.flush();
+    }
+
+    let inputs = run::Inputs {
+        params,
+        probe: plan.inputs,
+        profile: Arc::new(plan.profile),
+        aws,
+        aws_skip_reason,
+        master,
+        krb5ccname: env("KRB5CCNAME"),
+        timeout,
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            super::error(&format!("cannot start the async runtime: {e}"), None);
+            return exit::CANNOT_RUN;
+        }
+    };
+    let started = Instant::now();
+    let results = runtime.block_on(run::run(&inputs));
+    // A GSS call stuck on a blackholed KDC must not hold the exit: its step already timed out.
+    runtime.shutdown_timeout(Duration::ZERO);
+    let report = Report::new("doctor", target, results, PRECEDENCE, started.elapsed());
+
+    let opts = human::Options {
+        verbose: args.output.verbose,
+        ascii: args.output.ascii,
+    };
+    let text = match args.output.format {
+        Format::Json => json::render(&report),
+        Format::Human => human::render_checks(&report, opts),
+    };
+    super::write_stdout(&text);
+
+    if let Some(path) = &args.bundle {
+        let trace_text = trace
+            .as_ref()
+            .and_then(|f| std::fs::read_to_string(f.path()).ok());
+        let mut paths: Vec<std::path::PathBuf> = env("KRB5_CONFIG")
+            .unwrap_or_else(|| "/etc/krb5.conf".into())
+            .split(':')
+            .filter(|p| !p.is_empty())
+            .map(Into::into)
+            .collect();
+        paths.push("/etc/resolv.conf".into());
+        let refs: Vec<&std::path::Path> = paths.iter().map(|p| p.as_path()).collect();
+        let written = bundle::write(
+            path,
+            bundle::Bundle {
+                report: json::to_value(&report),
+                files: bundle::files(&refs),
+                trace: trace_text,
+            },
+        );
+        match written {
+            Ok(()) => eprintln!("kerbrds: support bundle written to {}", path.display()),
+            Err(e) => {
+                super::error(
+                    &format!("cannot write the support bundle {}: {e}", path.display()),
+                    Some("choose a writable path with --bundle FILE"),
+                );
+                return exit::CANNOT_RUN;
+            }
+        }
+    }
+    report.exit_code()
+}
+
+/// Facts stated before any network I/O: who logs in where, and with which ticket.
+fn describe(
+    target: &mut Target,
+    params: &pgconn::ConnParams,
+    profile: &Result<crate::krb5conf::Profile, crate::krb5conf::LoadError>,
+) {
+    target.fact(
+        "login",
+        format!(
+            "user {} ({}), dbname {}, sslmode {}, gssencmode {}",
+            params.user.value,
+            params.user.source,
+            params.dbname.value,
+            params.sslmode.value.as_str(),
+            params.gssencmode.value.as_str()
+        ),
+    );
+    if let Ok(p) = profile {
+        let realm = p.realm_for_host(&params.host.value);
+        let mapped = match &realm {
+            crate::krb5conf::HostRealm::Mapped { key, location, .. } => {
+                format!("[domain_realm] {key} at {location}")
+            }
+            crate::krb5conf::HostRealm::Referral { .. } => {
+                "no [domain_realm] entry: referral / fallback".to_string()
+            }
+        };
+        target.fact(
+            "service principal",
+            format!(
+                "{}/{}@{} ({mapped}; before DNS canonicalization, see krb5conf.domain_realm)",
+                params.krbsrvname.value,
+                params.host.value.to_lowercase(),
+                realm.principal_realm()
+            ),
+        );
+    }
+    match cred::inspect() {
+        CredState::Valid(t) | CredState::Expired(t) => {
+            target.fact("ticket", format!("{} in {}", t.principal, t.ccache));
+        }
+        CredState::Missing { ccache, .. } => target.fact("ticket", format!("none in {ccache}")),
+    }
+}

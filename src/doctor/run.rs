@@ -1,0 +1,266 @@
+//! The doctor's dependency graph. Four chains run at once, each step bounded by `step()`:
+//!
+//! - krb5.conf: parse, realm, lint, and the service principal libpq will ask for (with the DNS
+//!   canonicalization MIT applies) → `krb5conf.*`
+//! - network (the `probes` machinery `kerbrds probe` uses): DNS servers, DB host → DB port,
+//!   realm → KDCs, kpasswd, clock → `dns.*`, `db.tcp/ssl/gssenc`, `kdc.*`, `kpasswd.*`, `clock.skew`
+//! - credentials: ticket cache → service ticket → the GSSAPI login → its role
+//!   → `ccache.tgt`, `gss.service_ticket`, `db.login`, `db.role`
+//! - AWS: instance, domain membership, IAM role, directory → `aws.*`
+//!
+//! A step whose input is missing is `skip` with the reason; total time is the slowest chain.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::aws::{self, AwsInputs};
+use crate::catalogue::Cause;
+use crate::check::{CheckId, CheckResult, Checked, Status};
+use crate::db::connect::{self, LoginInfo};
+use crate::gss;
+use crate::krb5conf::{self, LoadError, Profile, SpnPrediction, SystemCanonicalizer};
+use crate::login;
+use crate::pgconn::ConnParams;
+use crate::probes::{self, ProbeInputs};
+
+use super::step::step;
+
+pub struct Inputs {
+    pub params: ConnParams,
+    pub probe: ProbeInputs,
+    pub profile: Arc<Result<Profile, LoadError>>,
+    /// None: AWS checks are skipped with `aws_skip_reason`.
+    pub aws: Option<AwsInputs>,
+    pub aws_skip_reason: String,
+    /// The master user (`--master-user`) and its stored password, to read the login role.
+    pub master: Option<ConnParams>,
+    pub krb5ccname: Option<String>,
+    pub timeout: Duration,
+}
+
+/// Runs every check; results come back in no particular order (the report sorts them).
+pub async fn run(inp: &Inputs) -> Vec<CheckResult> {
+    let (krb5, network, creds, aws) = tokio::join!(
+        krb5conf_chain(inp),
+        probes::run(&inp.probe),
+        credential_chain(inp),
+        aws_chain(inp),
+    );
+    let mut results = krb5.results;
+    results.extend(aws);
+    results.extend(network);
+    results.extend(creds);
+    explain_login_by_the_port(&mut results);
+    results
+}
+
+/// The SPN prediction does blocking DNS (getaddrinfo, as MIT does), so it runs off the async
+/// threads and is bounded like any step.
+async fn krb5conf_chain(inp: &Inputs) -> Checked<SpnPrediction> {
+    let profile = Arc::clone(&inp.profile);
+    let host = inp.params.host.value.clone();
+    let krbsrvname = inp.params.krbsrvname.value.clone();
+    let ccname = inp.krb5ccname.clone();
+    let expected = inp.aws.as_ref().and_then(|a| a.expected_realm.clone());
+    step(CheckId::Krb5confParse, inp.timeout, async move {
+        let judged = tokio::task::spawn_blocking(move || {
+            let req = krb5conf::Request {
+                host: Some(&host),
+                krbsrvname: &krbsrvname,
+                expected_realm: expected.as_deref(),
+                krb5ccname: ccname.as_deref(),
+            };
+            krb5conf::judge(&profile, &req, &SystemCanonicalizer)
+        })
+        .await;
+        judged.unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))
+    })
+    .await
+}
+
+/// Ticket cache → service ticket → login → role: each needs the one before.
+async fn credential_chain(inp: &Inputs) -> Vec<CheckResult> {
+    let t = inp.timeout;
+    let p = &inp.params;
+    let tgt = step(CheckId::CcacheTgt, t, gss::check_tgt(Some(&p.user.value))).await;
+    let mut results = tgt.results;
+    let Some(tgt) = tgt.value else {
+        let why = "no usable ticket (see ccache.tgt)";
+        results.push(CheckResult::skip(CheckId::GssServiceTicket, why));
+        results.push(CheckResult::skip(CheckId::DbLogin, why));
+        results.push(CheckResult::skip(CheckId::DbRole, why));
+        return results;
+    };
+    let ticket = step(CheckId::GssServiceTicket, t, async {
+        let r = gss::check_service_ticket(&p.host.value, &p.krbsrvname.value).await;
+        let ok = r.status == Status::Pass;
+        Checked::one(r, ok.then_some(()))
+    })
+    .await;
+    results.extend(ticket.results);
+    if ticket.value.is_none() {
+        let why = "no service ticket for the DB (see gss.service_ticket)";
+        results.push(CheckResult::skip(CheckId::DbLogin, why));
+        results.push(CheckResult::skip(CheckId::DbRole, why));
+        return results;
+    }
+    // The login does TCP, a transport negotiation, GSS and the startup: one timeout each at
+    // most, but the step as a whole still ends.
+    let login: Checked<LoginInfo> = step(CheckId::DbLogin, t * 3, connect::login(p, t)).await;
+    let mut login_results = login.results;
+    if let Some(role) = role_from_master(inp, &tgt.principal, &login_results).await {
+        login_results.retain(|r| r.id != CheckId::DbRole);
+        login_results.push(role);
+    }
+    results.extend(login_results);
+    results
+}
+
+/// When the server chose a password method, the login cannot tell which of "role missing",
+/// "not in rds_ad" or "NOLOGIN" it is; the master user can.
+async fn role_from_master(
+    inp: &Inputs,
+    principal: &str,
+    login: &[CheckResult],
+) -> Option<CheckResult> {
+    let fell_through = login
+        .iter()
+        .any(|r| r.id == CheckId::DbLogin && r.cause == Some(Cause::PasswordAuthChosen));
+    if !fell_through {
+        return None;
+    }
+    let Some(master) = &inp.master else {
+        return Some(
+            CheckResult::skip(
+                CheckId::DbRole,
+                format!(
+                    "not read: the server asked for a password, so the role {:?} is missing, \
+                     not in rds_ad or NOLOGIN; pass --master-user to tell which",
+                    inp.params.user.value
+                ),
+            )
+            .with_target(format!(
+                "{}:{}",
+                inp.params.host.value, inp.params.port.value
+            )),
+        );
+    };
+    let env = |k: &str| std::env::var(k).ok();
+    let (stored, _warning) = login::master::stored_password(master, &env);
+    let (password, source) = match &stored {
+        Some((pw, src)) => (Some(pw), src.clone()),
+        None => (None, login::master::PasswordSource::None),
+    };
+    let name = &inp.params.user.value;
+    let facts = step(CheckId::DbRole, inp.timeout * 2, async {
+        Checked::one(
+            CheckResult::pass(CheckId::DbRole, "read"),
+            login::master_role_facts(master, password, &source, name)
+                .await
+                .ok(),
+        )
+    })
+    .await;
+    Some(match facts.value {
+        Some(f) => login::judge_role(principal, &f),
+        None => CheckResult::skip(
+            CheckId::DbRole,
+            format!(
+                "not read: the master user {:?} could not connect (password from PGPASSWORD or ~/.pgpass)",
+                master.user.value
+            ),
+        ),
+    })
+}
+
+/// A login that failed because the DB port never answered says nothing new: `db.tcp` does.
+fn explain_login_by_the_port(results: &mut [CheckResult]) {
+    let port_ok = results
+        .iter()
+        .any(|r| r.id == CheckId::DbTcp && r.status == Status::Pass);
+    let port_checked = results
+        .iter()
+        .any(|r| r.id == CheckId::DbTcp && r.status != Status::Skip);
+    if port_ok || !port_checked {
+        return;
+    }
+    for r in results.iter_mut() {
+        if matches!(r.id, CheckId::DbLogin | CheckId::DbRole) && r.status == Status::Fail {
+            *r = CheckResult::skip(r.id, "the DB port does not answer (see db.tcp)")
+                .with_elapsed(r.elapsed);
+        }
+    }
+}
+
+async fn aws_chain(inp: &Inputs) -> Vec<CheckResult> {
+    let Some(a) = &inp.aws else {
+        return [
+            CheckId::AwsCredentials,
+            CheckId::AwsInstance,
+            CheckId::AwsDomainMembership,
+            CheckId::AwsIamRole,
+            CheckId::AwsDirectory,
+        ]
+        .into_iter()
+        .map(|id| CheckResult::skip(id, inp.aws_skip_reason.clone()))
+        .collect();
+    };
+    // AWS calls each get a third of the budget; independent reads run together.
+    let started = std::time::Instant::now();
+    let status = step(CheckId::AwsCredentials, inp.timeout * 2, async {
+        Checked::one(
+            CheckResult::pass(CheckId::AwsCredentials, "read"),
+            Some(aws::status(a, inp.timeout * 2).await),
+        )
+    })
+    .await;
+    match status.value {
+        Some(s) => s
+            .results
+            .into_iter()
+            .map(|r| {
+                let e = if r.elapsed.is_zero() {
+                    started.elapsed()
+                } else {
+                    r.elapsed
+                };
+                r.with_elapsed(e)
+            })
+            .collect(),
+        None => status.results,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_dead_db_port_turns_login_failures_into_skips() {
+        let mut results = vec![
+            CheckResult::fail(CheckId::DbTcp, Cause::DbTimeout, "no answer"),
+            CheckResult::fail(CheckId::DbLogin, Cause::LoginTimeout, "timed out"),
+            CheckResult::skip(CheckId::DbRole, "login failed"),
+        ];
+        explain_login_by_the_port(&mut results);
+        assert_eq!(results[1].status, Status::Skip);
+        assert!(results[1].detail.contains("db.tcp"));
+    }
+
+    #[test]
+    fn a_live_db_port_keeps_the_login_failure() {
+        let mut results = vec![
+            CheckResult::pass(CheckId::DbTcp, "ok"),
+            CheckResult::fail(CheckId::DbLogin, Cause::PasswordAuthChosen, "password"),
+        ];
+        explain_login_by_the_port(&mut results);
+        assert_eq!(results[1].status, Status::Fail);
+    }
+
+    #[test]
+    fn no_port_check_at_all_keeps_the_login_result() {
+        let mut results = vec![CheckResult::fail(CheckId::DbLogin, Cause::ServerFatal, "x")];
+        explain_login_by_the_port(&mut results);
+        assert_eq!(results[0].status, Status::Fail);
+    }
+}
