@@ -248,6 +248,15 @@ fn kpasswd_rejected_and_dropped_per_protocol() {
     run.expect("kpasswd.tcp", KDC, "warn", Some("kpasswd-unreachable"));
     assert!(run.detail("kpasswd.udp", KDC).starts_with("refused"));
     assert!(run.detail("kpasswd.tcp", KDC).contains("no reply"));
+
+    lab.script(&["fault", "clear"]);
+    fault(&lab, "drop", KDC, "464", "udp");
+    fault(&lab, "reject", KDC, "464", "tcp");
+    let run = probe(&lab, &[]);
+    run.expect("kpasswd.udp", KDC, "warn", Some("kpasswd-unreachable"));
+    run.expect("kpasswd.tcp", KDC, "warn", Some("kpasswd-unreachable"));
+    assert!(run.detail("kpasswd.udp", KDC).contains("no reply"));
+    assert!(run.detail("kpasswd.tcp", KDC).starts_with("refused"));
 }
 
 #[test]
@@ -262,12 +271,17 @@ fn kdc_daemon_stopped_is_refused_on_both_transports() {
 }
 
 #[test]
-fn postgres_stopped_is_refused_and_dropped_is_a_timeout() {
+fn db_port_dropped_times_out_rejected_and_stopped_are_refused() {
     let lab = Lab::exclusive();
     fault(&lab, "drop", DB, "5432", "tcp");
     let run = probe(&lab, &[]);
     run.expect("db.tcp", DB, "fail", Some("db-timeout"));
     run.expect("db.ssl", DB, "skip", None);
+
+    lab.script(&["fault", "clear"]);
+    fault(&lab, "reject", DB, "5432", "tcp");
+    let run = probe(&lab, &[]);
+    run.expect("db.tcp", DB, "fail", Some("db-refused"));
 
     lab.script(&["fault", "clear"]);
     assert!(lab.script(&["stop", "postgres"]).status.success());

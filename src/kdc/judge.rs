@@ -150,15 +150,15 @@ fn no_reply_cause(err: &NetError) -> Cause {
 }
 
 /// Why a probe got no KDC answer: the detail and the base cause, before the other transport and
-/// the other KDCs are taken into account. `None` for a reply.
-fn no_answer(p: &KdcProbe) -> Option<(String, Cause)> {
-    match &p.outcome {
-        Outcome::Reply { .. } => None,
-        Outcome::Garbage { error, preview } => Some((
+/// the other KDCs are taken into account.
+fn no_answer(p: &KdcProbe, reply_free: &Outcome<KdcReply>) -> (String, Cause) {
+    match reply_free {
+        Outcome::Garbage { error, preview } => (
             format!("something answered that is not a KDC: {error}; got {preview}"),
             Cause::KdcGarbage,
-        )),
-        Outcome::Net(err) => Some((format!("{err} (after {})", ms(p)), no_reply_cause(err))),
+        ),
+        Outcome::Net(err) => (format!("{err} (after {})", ms(p)), no_reply_cause(err)),
+        Outcome::Reply { .. } => ("answered".into(), Cause::Internal),
     }
 }
 
@@ -215,10 +215,10 @@ pub fn judge_kdcs(probes: &[KdcProbe], realm: &str, user: Option<&str>) -> Vec<C
     probes
         .iter()
         .map(|p| {
-            let r = match (&p.outcome, no_answer(p)) {
-                (Outcome::Reply { reply, .. }, _) => judge_kdc_reply(p, reply, realm, user),
-                (_, why) => {
-                    let why = why.unwrap_or_else(|| ("no answer".into(), Cause::KdcTimeout));
+            let r = match &p.outcome {
+                Outcome::Reply { reply, .. } => judge_kdc_reply(p, reply, realm, user),
+                failed => {
+                    let why = no_answer(p, failed);
                     let other_answered = probes
                         .iter()
                         .any(|o| o.addr == p.addr && o.proto != p.proto && o.answered());

@@ -143,7 +143,7 @@ pub fn fix(profile: &Profile, text: &str, req: &Request<'_>) -> Fixed {
         if bad_value || bad_key {
             let value = defined
                 .iter()
-                .find(|d| repaired(d) == repaired(f.value))
+                .find(|d| repaired(d) == repaired(f.value) && realm_name_problem(d).is_none())
                 .map_or_else(|| repaired(f.value), |d| (*d).to_string());
             if let Some(line) = plan.local(f.location, &format!("fix [domain_realm] {key}")) {
                 plan.edits.push(Edit::Relation {

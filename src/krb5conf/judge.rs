@@ -337,7 +337,7 @@ fn domain_realm_results(
         if let Some((cause, why)) = realm_name_problem(f.value) {
             let near = defined
                 .iter()
-                .find(|d| repaired(d) == repaired(f.value))
+                .find(|d| repaired(d) == repaired(f.value) && realm_name_problem(d).is_none())
                 .map(|d| (*d).to_string())
                 .unwrap_or_else(|| repaired(f.value));
             out.push(

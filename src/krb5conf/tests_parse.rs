@@ -215,6 +215,19 @@ fn krb5_config_is_a_list_and_missing_files_are_skipped() {
         Profile::load_default(&none),
         Err(LoadError::Missing(_))
     ));
+    // A directory in the list: its valid file names, sorted (MIT 1.14+).
+    let d = dir.path().join("d");
+    std::fs::create_dir(&d).unwrap();
+    std::fs::write(d.join("b"), "[libdefaults]\n default_realm = B\n").unwrap();
+    std::fs::write(d.join("a.conf"), "[libdefaults]\n default_realm = DIR\n").unwrap();
+    std::fs::write(d.join("x.bak"), "[libdefaults]\n default_realm = BAK\n").unwrap();
+    let p = Profile::load_default(&Env {
+        krb5_config: Some(d.display().to_string()),
+        krb5ccname: None,
+    })
+    .unwrap();
+    assert_eq!(p.files.len(), 2);
+    assert_eq!(p.default_realm().unwrap().value, "DIR");
     assert_eq!(
         Env::default().config_paths(),
         vec![PathBuf::from("/etc/krb5.conf")]
