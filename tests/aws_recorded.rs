@@ -108,6 +108,17 @@ fn healthy() -> Vec<Route> {
 
 /// `overrides` answer before the healthy routes (the replica's own route stays first).
 fn run(overrides: Vec<Route>) -> (AwsStatus, Vec<String>) {
+    run_for(
+        overrides,
+        Lookup {
+            id: "mydb".into(),
+            cluster: false,
+            region: Some("us-east-1".into()),
+        },
+    )
+}
+
+fn run_for(overrides: Vec<Route>, target: Lookup) -> (AwsStatus, Vec<String>) {
     let mut routes = healthy();
     let rest = routes.split_off(1);
     routes.extend(overrides);
@@ -133,11 +144,6 @@ fn run(overrides: Vec<Route>) -> (AwsStatus, Vec<String>) {
             .http_client(client.clone())
             .load()
             .await;
-        let target = Lookup {
-            id: "mydb".into(),
-            cluster: false,
-            region: Some("us-east-1".into()),
-        };
         tokio::time::timeout(Duration::from_secs(10), status_with(&cfg, &target, None))
             .await
             .expect("no hang")
@@ -390,4 +396,35 @@ fn access_denied_throttling_and_expired_credentials() {
     let (s, c, text) = one(&st, CheckId::AwsDirectory, None);
     assert_eq!((s, c), (Status::Warn, Some("aws-access-denied")));
     assert!(text.contains("ds:DescribeDirectories"), "{text}");
+}
+
+#[test]
+fn aurora_cluster_endpoint_reads_the_cluster_membership() {
+    let target = kerbrds::aws::lookup(&kerbrds::aws::AwsInputs {
+        host: Some("aurora-pg.cluster-ro-c9akciq32.us-east-1.rds.amazonaws.com".into()),
+        ..Default::default()
+    })
+    .unwrap();
+    let (st, seen) = run_for(
+        vec![route(
+            &["DescribeDBClusters"],
+            200,
+            fixture("rds-describe-db-clusters.xml"),
+        )],
+        target,
+    );
+    assert!(
+        seen.iter()
+            .any(|s| s.contains("DBClusterIdentifier=aurora-pg")),
+        "{seen:?}"
+    );
+    let (s, c, text) = one(&st, CheckId::AwsDomainMembership, Some("aurora-pg"));
+    assert_eq!((s, c), (Status::Warn, Some("join-pending")));
+    assert!(
+        text.contains(
+            "aws rds reboot-db-instance --db-instance-identifier aurora-pg-1 --region us-east-1"
+        ),
+        "{text}"
+    );
+    assert_eq!(one(&st, CheckId::AwsInstance, None).0, Status::Pass);
 }

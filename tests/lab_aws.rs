@@ -86,6 +86,23 @@ fn seeded_directory(cfg: &aws_config::SdkConfig) -> aws_sdk_directory::types::Di
     .expect("seeded directory example.com")
 }
 
+/// `kerbrds aws setup join` for `db` with the lab role and a `--wait` limit.
+fn join(lab: &Lab, db: &str, dir: &str, wait: &str) -> (bool, String, String) {
+    run(lab.kerbrds().args([
+        "aws",
+        "setup",
+        "join",
+        "--instance",
+        db,
+        "--directory",
+        dir,
+        "--role",
+        ROLE,
+        "--wait",
+        wait,
+    ]))
+}
+
 /// Creates a PostgreSQL instance in moto, optionally joined, in the seeded subnet group.
 async fn create_instance(c: &aws_sdk_rds::Client, id: &str, domain: Option<(&str, &str)>) {
     let mut req = c
@@ -385,19 +402,7 @@ fn role_problems_and_unjoined_instances_and_replicas() {
     assert_eq!(find(&checks, "aws.iam_role").2, "skip");
 
     // Step 6 on it: modify + reboot through the SDK (moto ignores Domain, so no wait).
-    let (ok, out, err) = run(lab.kerbrds().args([
-        "aws",
-        "setup",
-        "join",
-        "--instance",
-        &db,
-        "--directory",
-        &dir,
-        "--role",
-        ROLE,
-        "--wait",
-        "0",
-    ]));
+    let (ok, out, err) = join(&lab, &db, &dir, "0");
     assert!(ok, "{out}{err}");
     assert!(
         out.contains("calling rds:ModifyDBInstance")
@@ -485,4 +490,30 @@ fn dry_run_needs_no_credentials_and_masks_secrets() {
     ]));
     assert!(!ok);
     assert!(err.contains("8 to 64"), "{err}");
+}
+
+#[test]
+fn a_wait_shows_progress_and_stops_at_its_limit() {
+    let lab = Lab::shared();
+    let n = suffix();
+    let cfg = rt().block_on(sdk(&lab));
+    let dir = seeded_directory(&cfg).directory_id().unwrap().to_string();
+    let db = format!("waits-{n}");
+    rt().block_on(create_instance(&aws_sdk_rds::Client::new(&cfg), &db, None));
+    // moto ignores ModifyDBInstance --domain, so the membership never appears: the wait must end.
+    let start = Instant::now();
+    let (ok, out, err) = join(&lab, &db, &dir, "2");
+    let took = start.elapsed();
+    assert!(!ok, "{out}{err}");
+    assert!(
+        err.contains(&format!(
+            "waiting for {db} to reach kerberos-enabled: not joined yet — 0 s of 2 s"
+        )),
+        "{err}"
+    );
+    assert!(
+        err.contains("gave up waiting for") && err.contains("re-run the same command later"),
+        "{err}"
+    );
+    assert!(took < Duration::from_secs(10), "took {took:?}");
 }

@@ -21,10 +21,11 @@ pub fn judge(f: &AwsFacts, expect: &Expect<'_>) -> Vec<CheckResult> {
     let cli = Cli {
         region: f.region.as_deref(),
     };
-    let mut out = vec![credentials(f, &cli)];
-    out.push(instance(&f.instance, &cli));
+    let t = &f.timings;
+    let mut out = vec![credentials(f, &cli).with_elapsed(t.credentials)];
+    out.push(instance(&f.instance, &cli).with_elapsed(t.instance));
     if let Fetch::Got(i) = &f.instance {
-        out.push(membership(i, &cli));
+        out.push(membership(i, &cli).with_elapsed(t.instance));
     } else {
         out.push(skip_after(CheckId::AwsDomainMembership, &f.instance));
     }
@@ -40,11 +41,15 @@ pub fn judge(f: &AwsFacts, expect: &Expect<'_>) -> Vec<CheckResult> {
         .got()
         .and_then(InstanceFacts::membership)
         .and_then(|m| m.iam_role_name.clone());
-    out.push(role(&f.role, role_name.as_deref(), &cli));
-    out.push(directory(f, expect, &cli));
+    out.push(role(&f.role, role_name.as_deref(), &cli).with_elapsed(t.role));
+    out.push(directory(f, expect, &cli).with_elapsed(t.directory));
     if let Fetch::Got(trusts) = &f.trusts {
         let dir = f.directory.got().map_or("d-…", |d| d.id.as_str());
-        out.extend(trusts.iter().map(|t| trust(t, dir, &cli)));
+        out.extend(
+            trusts
+                .iter()
+                .map(|tr| trust(tr, dir, &cli).with_elapsed(t.directory)),
+        );
     }
     out
 }
@@ -349,7 +354,7 @@ fn membership(i: &InstanceFacts, cli: &Cli<'_>) -> CheckResult {
         Some(c) => {
             let hint = match m.status.as_str() {
                 "pending-enable-kerberos" | "pending-join" | "pending-maintenance-enable-kerberos" => {
-                    let mut h = cli.cmd(format!("aws rds reboot-{what} {flag} {}", i.id));
+                    let mut h = reboot_cmd(i, cli);
                     if let Some(w) = &i.maintenance_window {
                         h.push_str(&format!(" (or wait for the maintenance window {w})"));
                     }
@@ -384,6 +389,26 @@ fn membership(i: &InstanceFacts, cli: &Cli<'_>) -> CheckResult {
         r = r.with_evidence(format!("OU {ou}"));
     }
     r
+}
+
+/// Aurora clusters are rebooted instance by instance; instances directly.
+fn reboot_cmd(i: &InstanceFacts, cli: &Cli<'_>) -> String {
+    let ids: Vec<&str> = if i.is_cluster {
+        i.cluster_members.iter().map(String::as_str).collect()
+    } else {
+        vec![i.id.as_str()]
+    };
+    if ids.is_empty() {
+        return format!("reboot each DB instance of cluster {}", i.id);
+    }
+    ids.iter()
+        .map(|id| {
+            cli.cmd(format!(
+                "aws rds reboot-db-instance --db-instance-identifier {id}"
+            ))
+        })
+        .collect::<Vec<_>>()
+        .join(" && ")
 }
 
 fn join_cmd(i: &InstanceFacts, m: Option<&Membership>, cli: &Cli<'_>) -> String {

@@ -57,6 +57,7 @@ fn healthy() -> AwsFacts {
             ..DirectoryFacts::default()
         }),
         trusts: Fetch::Got(Vec::new()),
+        timings: Timings::default(),
     }
 }
 

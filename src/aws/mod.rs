@@ -152,8 +152,10 @@ async fn gather(inputs: &AwsInputs, timeout: Duration) -> AwsFacts {
     let target = lookup(inputs);
     let region = target.as_ref().ok().and_then(|t| t.region.clone());
     let bounds = sdk::Bounds::within(timeout);
+    let started = std::time::Instant::now();
     let s = sdk::session(region.as_deref(), bounds).await;
     let mut facts = AwsFacts::unread(s.credentials.clone(), "");
+    facts.timings.credentials = started.elapsed();
     facts.region = s.region.clone();
     facts.endpoint_url = s.endpoint_url.clone();
     facts.imds_note = s.imds_note.clone();
@@ -212,11 +214,14 @@ pub async fn status_with(
 /// at once.
 #[cfg(feature = "aws")]
 pub(crate) async fn read(c: &sdk::Clients, target: &Lookup, mut facts: AwsFacts) -> AwsFacts {
+    let timed = |t: std::time::Instant| t.elapsed();
+    let start = std::time::Instant::now();
     facts.instance = if target.cluster {
         sdk::cluster(c, &target.id).await
     } else {
         sdk::instance(c, &target.id).await
     };
+    facts.timings.instance = timed(start);
     let Fetch::Got(inst) = &facts.instance else {
         let why = "skipped: the DB instance could not be read".to_string();
         facts.role = Fetch::NotAsked(why.clone());
@@ -228,16 +233,19 @@ pub(crate) async fn read(c: &sdk::Clients, target: &Lookup, mut facts: AwsFacts)
     let replicas =
         futures_util::future::join_all(inst.read_replicas.iter().map(|r| sdk::instance(c, r)));
     let role = async {
-        match m.as_ref().and_then(|m| m.iam_role_name.clone()) {
+        let start = std::time::Instant::now();
+        let r = match m.as_ref().and_then(|m| m.iam_role_name.clone()) {
             Some(name) => sdk::role(c, &name).await,
             None if m.is_some() => {
                 Fetch::NotAsked("the domain membership names no IAM role".into())
             }
             None => Fetch::NotAsked("skipped: the instance is not joined to a directory".into()),
-        }
+        };
+        (r, timed(start))
     };
     let directory = async {
-        match m.as_ref().filter(|m| m.domain.starts_with("d-")) {
+        let start = std::time::Instant::now();
+        let r = match m.as_ref().filter(|m| m.domain.starts_with("d-")) {
             Some(m) => (
                 sdk::directory(c, &m.domain).await,
                 sdk::trusts(c, &m.domain).await,
@@ -251,9 +259,13 @@ pub(crate) async fn read(c: &sdk::Clients, target: &Lookup, mut facts: AwsFacts)
                 };
                 (Fetch::NotAsked(why.clone()), Fetch::NotAsked(why))
             }
-        }
+        };
+        (r, timed(start))
     };
-    let (replicas, role, (directory, trusts)) = tokio::join!(replicas, role, directory);
+    let (replicas, (role, role_took), ((directory, trusts), dir_took)) =
+        tokio::join!(replicas, role, directory);
+    facts.timings.role = role_took;
+    facts.timings.directory = dir_took;
     facts.replicas = replicas;
     facts.role = role;
     facts.directory = directory;

@@ -437,6 +437,7 @@ pub async fn instance(c: &Clients, id: &str) -> Fetch<InstanceFacts> {
                 pending_modifications: i.pending_modified_values().map(pending).unwrap_or_default(),
                 maintenance_window: i.preferred_maintenance_window().map(str::to_string),
                 read_replicas: i.read_replica_db_instance_identifiers().to_vec(),
+                cluster_members: Vec::new(),
                 replica_source: i
                     .read_replica_source_db_instance_identifier()
                     .map(str::to_string),
@@ -473,6 +474,11 @@ pub async fn cluster(c: &Clients, id: &str) -> Fetch<InstanceFacts> {
                 pending_modifications: Vec::new(),
                 maintenance_window: k.preferred_maintenance_window().map(str::to_string),
                 read_replicas: Vec::new(),
+                cluster_members: k
+                    .db_cluster_members()
+                    .iter()
+                    .filter_map(|m| m.db_instance_identifier().map(str::to_string))
+                    .collect(),
                 replica_source: None,
             }),
         },

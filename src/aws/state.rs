@@ -131,6 +131,8 @@ pub struct InstanceFacts {
     pub maintenance_window: Option<String>,
     /// Replicas of this instance (each has its own membership).
     pub read_replicas: Vec<String>,
+    /// For an Aurora cluster: its DB instances (a cluster is rebooted instance by instance).
+    pub cluster_members: Vec<String>,
     /// Set when this instance is itself a replica.
     pub replica_source: Option<String>,
 }
@@ -212,6 +214,16 @@ pub struct AwsFacts {
     pub role: Fetch<RoleFacts>,
     pub directory: Fetch<DirectoryFacts>,
     pub trusts: Fetch<Vec<TrustFacts>>,
+    /// How long each read took, for the results' elapsed times.
+    pub timings: Timings,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Timings {
+    pub credentials: Duration,
+    pub instance: Duration,
+    pub role: Duration,
+    pub directory: Duration,
 }
 
 impl AwsFacts {
@@ -227,6 +239,7 @@ impl AwsFacts {
             role: Fetch::NotAsked(reason.to_string()),
             directory: Fetch::NotAsked(reason.to_string()),
             trusts: Fetch::NotAsked(reason.to_string()),
+            timings: Timings::default(),
         }
     }
 }
