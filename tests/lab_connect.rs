@@ -492,3 +492,40 @@ fn a_blackholed_kdc_ends_in_a_login_timeout_naming_the_service_ticket_step() {
     // libpq would wait ~18 s, twice with gssencmode=prefer.
     assert!(took < std::time::Duration::from_secs(5), "{took:?}");
 }
+
+#[test]
+fn tls_certificate_checks_follow_libpq() {
+    let lab = Lab::shared();
+    let s = Scratch::new();
+    lab.kinit("alice", &s.ccache());
+    // The lab's PGSSLROOTCERT holds the server's self-signed certificate.
+    let ok = "host=db.example.com gssencmode=disable sslmode=verify-full";
+    let rows = same_as_psql(&lab, &s.ccache(), ok, STAT_SQL);
+    assert_eq!(rows.trim(), "t|alice@EXAMPLE.COM|f|t");
+    // A name the certificate does not carry, at the DB's address.
+    let wrong_name =
+        "host=kdc1.example.com hostaddr=127.0.10.3 gssencmode=disable sslmode=verify-full";
+    let (ok, _, err) = psql(&lab, &s.ccache(), wrong_name, "select 1");
+    assert!(!ok && err.contains("does not match host name"), "{err}");
+    let (code, doc) = cause_of(&lab, &s.ccache(), wrong_name);
+    assert_eq!(
+        (code, &doc["failure"]["cause"]),
+        (1, &Value::from("tls-failed")),
+        "{doc}"
+    );
+    assert!(
+        doc["failure"]["detail"]
+            .as_str()
+            .unwrap()
+            .contains("hostname mismatch"),
+        "{doc}"
+    );
+    // The system store does not know the lab's CA.
+    let system = "host=db.example.com gssencmode=disable sslmode=verify-ca sslrootcert=system";
+    let (code, doc) = cause_of(&lab, &s.ccache(), system);
+    assert_eq!(
+        (code, &doc["failure"]["cause"]),
+        (1, &Value::from("tls-failed")),
+        "{doc}"
+    );
+}

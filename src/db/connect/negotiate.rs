@@ -4,6 +4,12 @@
 
 use std::net::{IpAddr, SocketAddr};
 use std::path::Path;
+use std::pin::Pin;
+
+use openssl::error::ErrorStack;
+use openssl::ssl::{Ssl, SslContext, SslMethod, SslVerifyMode, SslVersion};
+use openssl::x509::X509VerifyResult;
+use tokio_openssl::SslStream;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -211,19 +217,9 @@ pub async fn ssl(
     match b[0] {
         b'S' => {
             phase.set("TLS handshake");
-            let connector = connector(params)?;
-            let host = &params.host.value;
-            match connector.connect(host, tcp).await {
-                Ok(t) => Ok((Transport::Tls(Box::new(t)), Used::Tls)),
-                Err(e) => Err(Failure::new(
-                    Cause::TlsFailed,
-                    format!(
-                        "TLS handshake with {host} failed (sslmode={}): {e}",
-                        params.sslmode.value.as_str()
-                    ),
-                    tls_hint(params),
-                )),
-            }
+            tls(tcp, params)
+                .await
+                .map(|t| (Transport::Tls(Box::new(t)), Used::Tls))
         }
         b'N' if ssl == SslTry::IfOffered => Ok((Transport::Plain(tcp), Used::Plain)),
         b'N' => Err(Failure::new(
@@ -246,50 +242,92 @@ pub async fn ssl(
     }
 }
 
-/// libpq's certificate rules: require checks nothing unless a root file exists (then it acts as
-/// verify-ca); verify-ca checks the chain; verify-full also the host name.
-fn connector(params: &ConnParams) -> Result<tokio_native_tls::TlsConnector, Failure> {
+/// libpq's certificate rules: require checks nothing unless the root file exists (then it acts
+/// as verify-ca); verify-ca checks the chain against sslrootcert only; verify-full also the
+/// host name. Like libpq, only sslrootcert is loaded (`system`: the OS store), TLS 1.2 minimum.
+async fn tls(tcp: TcpStream, params: &ConnParams) -> Result<SslStream<TcpStream>, Failure> {
     let mode = params.sslmode.value;
     let root = &params.sslrootcert.value;
     let system = root == Path::new("system");
     let verify = match mode {
         SslMode::VerifyCa | SslMode::VerifyFull => true,
-        SslMode::Require => !system && root.is_file(),
+        SslMode::Require => system || root.is_file(),
         _ => false,
     };
-    let mut b = native_tls::TlsConnector::builder();
-    b.danger_accept_invalid_certs(!verify)
-        .danger_accept_invalid_hostnames(mode != SslMode::VerifyFull);
-    if verify && !system {
-        let pem = std::fs::read(root).map_err(|e| {
-            Failure::new(
-                Cause::TlsFailed,
-                format!("root certificate file {} cannot be read: {e}", root.display()),
-                format!(
-                    "download the RDS CA bundle to {} (or set sslrootcert=), or use sslmode=require",
-                    root.display()
-                ),
-            )
-        })?;
-        let certs = native_tls::Certificate::stack_from_pem(&pem).map_err(|e| {
-            Failure::new(
-                Cause::TlsFailed,
-                format!("root certificate file {} is not PEM: {e}", root.display()),
-                "use the PEM bundle from https://truststore.pki.rds.amazonaws.com/",
-            )
-        })?;
-        for c in certs {
-            b.add_root_certificate(c);
-        }
-        b.disable_built_in_roots(true);
-    }
-    b.build().map(Into::into).map_err(|e| {
+    let host = &params.host.value;
+    let setup = |e: ErrorStack| {
         Failure::new(
             Cause::TlsFailed,
             format!("TLS setup failed: {e}"),
             tls_hint(params),
         )
-    })
+    };
+    let mut ctx = SslContext::builder(SslMethod::tls_client()).map_err(setup)?;
+    ctx.set_min_proto_version(Some(SslVersion::TLS1_2))
+        .map_err(setup)?;
+    if verify {
+        ctx.set_verify(SslVerifyMode::PEER);
+        if system {
+            ctx.set_default_verify_paths().map_err(setup)?;
+        } else if !root.is_file() {
+            return Err(Failure::new(
+                Cause::TlsFailed,
+                format!(
+                    "root certificate file {} does not exist (sslmode={})",
+                    root.display(),
+                    mode.as_str()
+                ),
+                format!(
+                    "download the RDS CA bundle (https://truststore.pki.rds.amazonaws.com/) to {} \
+                     or set sslrootcert=, or use sslmode=require",
+                    root.display()
+                ),
+            ));
+        } else {
+            ctx.set_ca_file(root).map_err(|e| {
+                Failure::new(
+                    Cause::TlsFailed,
+                    format!(
+                        "root certificate file {} could not be loaded: {e}",
+                        root.display()
+                    ),
+                    "use the PEM bundle from https://truststore.pki.rds.amazonaws.com/",
+                )
+            })?;
+        }
+    } else {
+        ctx.set_verify(SslVerifyMode::NONE);
+    }
+    let ctx = ctx.build();
+    let mut ssl = Ssl::new(&ctx).map_err(setup)?;
+    let ip = host.parse::<IpAddr>().ok();
+    if ip.is_none() {
+        ssl.set_hostname(host).map_err(setup)?;
+    }
+    if mode == SslMode::VerifyFull {
+        match ip {
+            Some(ip) => ssl.param_mut().set_ip(ip).map_err(setup)?,
+            None => ssl.param_mut().set_host(host).map_err(setup)?,
+        }
+    }
+    let mut stream = SslStream::new(ssl, tcp).map_err(setup)?;
+    if let Err(e) = Pin::new(&mut stream).connect().await {
+        let verify = stream.ssl().verify_result();
+        let why = if verify == X509VerifyResult::OK {
+            e.to_string()
+        } else {
+            format!("certificate verify failed: {}", verify.error_string())
+        };
+        return Err(Failure::new(
+            Cause::TlsFailed,
+            format!(
+                "TLS handshake with {host} failed (sslmode={}): {why}",
+                mode.as_str()
+            ),
+            tls_hint(params),
+        ));
+    }
+    Ok(stream)
 }
 
 fn tls_hint(params: &ConnParams) -> String {

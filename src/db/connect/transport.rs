@@ -1,4 +1,4 @@
-//! The byte stream under the PostgreSQL protocol: plain TCP, TLS (native-tls), or GSSAPI
+//! The byte stream under the PostgreSQL protocol: plain TCP, TLS (OpenSSL), or GSSAPI
 //! encryption with libpq's framing (PostgreSQL protocol §55.2.11, fe-secure-gssapi.c): each
 //! packet is a u32 big-endian length followed by a `gss_wrap`ped token.
 //!
@@ -26,7 +26,7 @@ pub const MAX_OUT_PACKET: usize = 16_380;
 
 pub enum Transport {
     Plain(TcpStream),
-    Tls(Box<tokio_native_tls::TlsStream<TcpStream>>),
+    Tls(Box<tokio_openssl::SslStream<TcpStream>>),
     Gss(Box<GssStream<TcpStream>>),
 }
 
