@@ -429,16 +429,15 @@ fn include(
 }
 
 /// The files of an includedir MIT reads, sorted: names made only of letters, digits, `-` and
-/// `_`, or ending in `.conf` (editor backups such as `x.conf~` are skipped).
+/// `_`, or ending in `.conf` (MIT's valid_name; editor backups such as `x.conf~` are skipped).
 pub fn dir_files(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
     let mut names: Vec<String> = std::fs::read_dir(dir)?
         .filter_map(Result::ok)
         .filter_map(|e| e.file_name().into_string().ok())
         .filter(|n| {
-            !n.starts_with('.')
-                && (n.ends_with(".conf")
-                    || n.chars()
-                        .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'))
+            n.ends_with(".conf")
+                || n.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
         })
         .collect();
     names.sort();
