@@ -217,7 +217,22 @@ async fn probe_realm(
         .iter()
         .flat_map(|f| f.clock.iter().cloned())
         .collect();
-    results.extend(kdc_checked.results);
+    if kdc_probes.is_empty() {
+        // Say why there is nothing to probe: unresolvable names, or nothing configured at all.
+        let why = if kdc_names.is_empty() {
+            format!("no KDC address for {realm}: no kdc line in krb5.conf and no _kerberos SRV record (see dns.srv)")
+        } else {
+            let names: Vec<&str> = kdc_names.iter().map(|(h, _)| h.as_str()).collect();
+            format!(
+                "no KDC address for {realm}: {} did not resolve and no _kerberos SRV record answered (see dns.*)",
+                names.join(", ")
+            )
+        };
+        results.push(CheckResult::skip(CheckId::KdcUdp, why.clone()));
+        results.push(CheckResult::skip(CheckId::KdcTcp, why));
+    } else {
+        results.extend(kdc_checked.results);
+    }
     if job.kpasswd.is_some() {
         let kp_checked = kdc::judge_kpasswd_probes(&kp_probes);
         clock.extend(

@@ -397,3 +397,38 @@ fn onprem_user_probes_both_realms_and_names_a_blocked_managed_kdc() {
     run.expect("kdc.udp", KDC, "fail", Some("kdc-timeout"));
     run.expect("kdc.tcp", KDC, "fail", Some("kdc-timeout"));
 }
+
+#[test]
+fn dns_server_flag_replaces_resolv_conf_and_kdc_flag_takes_host_port() {
+    let lab = Lab::shared();
+    // Nothing listens on 127.0.10.99: UDP gets ICMP port unreachable, TCP a reset.
+    let run = probe(
+        &lab,
+        &[
+            "--dns-server",
+            "127.0.10.99",
+            "--kdc",
+            "kdc1.example.com:88",
+        ],
+    );
+    run.expect("dns.udp", "127.0.10.99:53/udp", "fail", Some("dns-refused"));
+    run.expect("dns.tcp", "127.0.10.99:53/tcp", "fail", Some("dns-refused"));
+    assert_eq!(
+        run.json["target"]["DNS servers"],
+        "127.0.10.99 (--dns-server)"
+    );
+    // The KDC name cannot resolve through that server: no KDC address, so kdc.* skip.
+    let skip = run.checks("kdc.udp", "")[0];
+    assert_eq!(skip["status"], "skip");
+    assert!(
+        skip["detail"]
+            .as_str()
+            .unwrap()
+            .contains("kdc1.example.com did not resolve"),
+        "{skip:#}"
+    );
+
+    let run = probe(&lab, &["--dns-server", DNS, "--kdc", "kdc1.example.com:88"]);
+    run.expect("kdc.udp", "127.0.10.1:88/udp", "pass", None);
+    assert!(run.took < Duration::from_secs(1));
+}
