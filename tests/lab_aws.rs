@@ -364,6 +364,37 @@ fn role_problems_and_unjoined_instances_and_replicas() {
         "{v:#}"
     );
 
+    // Right trust, no managed policy: an inline policy granting ds:* is equivalent; none is not.
+    let good_trust = kerbrds::aws::policy::rds_trust_policy();
+    for (kind, inline, want) in [
+        ("inline", true, ("pass", "")),
+        ("nopolicy", false, ("fail", "iam-role-no-policy")),
+    ] {
+        let role = format!("{kind}-{n}");
+        rt().block_on(
+            iam.create_role()
+                .role_name(&role)
+                .assume_role_policy_document(&good_trust)
+                .send(),
+        )
+        .unwrap();
+        if inline {
+            rt().block_on(
+                iam.put_role_policy()
+                    .role_name(&role)
+                    .policy_name("ds-access")
+                    .policy_document(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"ds:*","Resource":"*"}]}"#)
+                    .send(),
+            )
+            .unwrap();
+        }
+        let db = format!("{kind}-{n}");
+        rt().block_on(create_instance(&rds, &db, Some((&dir, &role))));
+        let (_, checks, v) = status(&lab, &["--instance", &db]);
+        let r = find(&checks, "aws.iam_role");
+        assert_eq!((r.2.as_str(), r.3.as_str()), want, "{kind}: {v:#}");
+    }
+
     // A role name that does not exist.
     let db = format!("norole-{n}");
     rt().block_on(create_instance(

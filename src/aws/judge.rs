@@ -482,6 +482,22 @@ fn judge_role(r: &RoleFacts, cli: &Cli<'_>) -> CheckResult {
             ),
         )
         .with_hint(trust_fix(&r.name, cli))
+    } else if !lacking.is_empty() && !r.unreadable.is_empty() {
+        let errs: Vec<String> = r.unreadable.iter().map(ApiError::describe).collect();
+        CheckResult::warn(
+            id,
+            Cause::AwsAccessDenied,
+            format!(
+                "{} has no {}, and its own policies could not all be read: {}",
+                r.name,
+                policy::MANAGED_POLICY_NAME,
+                errs.join("; ")
+            ),
+        )
+        .with_hint(format!(
+            "allow iam:ListRolePolicies, iam:GetRolePolicy, iam:GetPolicy and iam:GetPolicyVersion for the caller, or compare with: aws iam list-attached-role-policies --role-name {}",
+            r.name
+        ))
     } else if !lacking.is_empty() {
         let partition = super::endpoint::partition_of(cli.region.unwrap_or(""));
         CheckResult::fail(

@@ -46,6 +46,7 @@ fn healthy() -> AwsFacts {
                 "arn:aws:iam::aws:policy/service-role/AmazonRDSDirectoryServiceAccess".into(),
             )],
             documents: Vec::new(),
+            unreadable: Vec::new(),
         }),
         directory: Fetch::Got(DirectoryFacts {
             id: "d-1234567890".into(),
@@ -312,6 +313,20 @@ fn role_table() {
         }
         assert_eq!(verdict(&f, CheckId::AwsIamRole), (want, cause), "{name}");
     }
+    // Policies that could not be read make the verdict uncertain, not a false "no policy".
+    let mut f = healthy();
+    if let Fetch::Got(r) = &mut f.role {
+        r.attached.clear();
+        r.unreadable.push(ApiError::new(
+            "iam:ListRolePolicies",
+            ApiErrorKind::AccessDenied,
+            "denied",
+        ));
+    }
+    assert_eq!(
+        verdict(&f, CheckId::AwsIamRole),
+        (Status::Warn, Some("aws-access-denied"))
+    );
     let mut f = healthy();
     f.role = Fetch::Failed(ApiError::new("iam:GetRole", ApiErrorKind::NotFound, "x"));
     assert_eq!(

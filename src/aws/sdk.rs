@@ -25,6 +25,11 @@ use super::state::{
     TrustFacts,
 };
 
+/// No attempt gets less than this, however small the overall budget.
+pub const MIN_ATTEMPT: Duration = Duration::from_millis(300);
+/// A TCP connect to an AWS endpoint that takes longer is dropped, not waited for.
+pub const MAX_CONNECT: Duration = Duration::from_secs(2);
+
 /// Time limits for one AWS API call (there is exactly one attempt).
 #[derive(Debug, Clone, Copy)]
 pub struct Bounds {
@@ -35,9 +40,9 @@ pub struct Bounds {
 impl Bounds {
     /// Splits an overall budget: the reads run in at most three dependent rounds.
     pub fn within(total: Duration) -> Bounds {
-        let attempt = (total / 3).max(Duration::from_millis(300));
+        let attempt = (total / 3).max(MIN_ATTEMPT);
         Bounds {
-            connect: attempt.min(Duration::from_secs(2)),
+            connect: attempt.min(MAX_CONNECT),
             attempt,
         }
     }
@@ -532,19 +537,23 @@ pub async fn role(c: &Clients, name: &str) -> Fetch<RoleFacts> {
         return Fetch::Got(facts);
     }
     // No managed policy: read the role's own policies to see whether they grant the same.
-    if let Ok(out) = c.iam.list_role_policies().role_name(name).send().await {
-        for p in out.policy_names() {
-            if let Ok(doc) = c
-                .iam
-                .get_role_policy()
-                .role_name(name)
-                .policy_name(p)
-                .send()
-                .await
-            {
-                facts
-                    .documents
-                    .push((p.clone(), policy::decode(doc.policy_document())));
+    match c.iam.list_role_policies().role_name(name).send().await {
+        Err(e) => facts.unreadable.push(classify("iam:ListRolePolicies", &e)),
+        Ok(out) => {
+            for p in out.policy_names() {
+                match c
+                    .iam
+                    .get_role_policy()
+                    .role_name(name)
+                    .policy_name(p)
+                    .send()
+                    .await
+                {
+                    Ok(doc) => facts
+                        .documents
+                        .push((p.clone(), policy::decode(doc.policy_document()))),
+                    Err(e) => facts.unreadable.push(classify("iam:GetRolePolicy", &e)),
+                }
             }
         }
     }
@@ -552,26 +561,39 @@ pub async fn role(c: &Clients, name: &str) -> Fetch<RoleFacts> {
         if arn.contains(":aws:policy/") {
             continue;
         }
-        let Ok(p) = c.iam.get_policy().policy_arn(&arn).send().await else {
-            continue;
-        };
-        let Some(v) = p.policy().and_then(|p| p.default_version_id()) else {
-            continue;
-        };
-        if let Ok(out) = c
-            .iam
-            .get_policy_version()
-            .policy_arn(&arn)
-            .version_id(v)
-            .send()
-            .await
-        {
-            if let Some(doc) = out.policy_version().and_then(|v| v.document()) {
-                facts.documents.push((n, policy::decode(doc)));
-            }
+        match customer_policy(c, &arn).await {
+            Ok(Some(doc)) => facts.documents.push((n, doc)),
+            Ok(None) => {}
+            Err(e) => facts.unreadable.push(e),
         }
     }
     Fetch::Got(facts)
+}
+
+/// The default version's document of a customer-managed policy, URL-decoded.
+async fn customer_policy(c: &Clients, arn: &str) -> Result<Option<String>, ApiError> {
+    let p = c
+        .iam
+        .get_policy()
+        .policy_arn(arn)
+        .send()
+        .await
+        .map_err(|e| classify("iam:GetPolicy", &e))?;
+    let Some(v) = p.policy().and_then(|p| p.default_version_id()) else {
+        return Ok(None);
+    };
+    let out = c
+        .iam
+        .get_policy_version()
+        .policy_arn(arn)
+        .version_id(v)
+        .send()
+        .await
+        .map_err(|e| classify("iam:GetPolicyVersion", &e))?;
+    Ok(out
+        .policy_version()
+        .and_then(|v| v.document())
+        .map(policy::decode))
 }
 
 pub fn directory_facts(d: &aws_sdk_directory::types::DirectoryDescription) -> DirectoryFacts {

@@ -159,6 +159,8 @@ pub struct RoleFacts {
     pub attached: Vec<(String, String)>,
     /// Policy documents (inline and customer-managed attached), URL-decoded: (name, document).
     pub documents: Vec<(String, String)>,
+    /// Reads of those policies that failed (access denied …): the judgement is then uncertain.
+    pub unreadable: Vec<ApiError>,
 }
 
 #[derive(Debug, Clone, PartialEq, Default)]
