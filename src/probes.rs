@@ -29,7 +29,18 @@ pub struct ProbeInputs {
     /// `host[:port]` of its kpasswd servers (`kpasswd_server`/`admin_server`); empty: the KDC hosts.
     pub kpasswd: Vec<String>,
     pub dns_servers: Vec<IpAddr>,
+    /// The DB host's realm ([domain_realm]) when it is not the user's: an on-prem user's service
+    /// ticket comes from the managed directory's KDCs, so they are probed too (probe principal).
+    pub service_realm: Option<ServiceRealm>,
     pub timeout: Duration,
+}
+
+/// Another realm whose KDCs the login needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServiceRealm {
+    pub realm: String,
+    /// Its `kdc =` values from krb5.conf; SRV records are added.
+    pub kdcs: Vec<String>,
 }
 
 /// Splits `host[:port]` (`[v6]:port` too) with a default port.
@@ -126,38 +137,38 @@ async fn db_chain(servers: &[SocketAddr], inputs: &ProbeInputs) -> Vec<CheckResu
     results
 }
 
-async fn realm_chain(servers: &[SocketAddr], inputs: &ProbeInputs) -> Vec<CheckResult> {
-    let Some(realm) = inputs.realm.as_deref() else {
-        let why = "no realm (give --realm, -U user@REALM, or default_realm in krb5.conf)";
-        return [
-            CheckId::DnsSrv,
-            CheckId::KdcUdp,
-            CheckId::KdcTcp,
-            CheckId::KpasswdUdp,
-            CheckId::KpasswdTcp,
-            CheckId::ClockSkew,
-        ]
-        .into_iter()
-        .map(|id| CheckResult::skip(id, why))
-        .collect();
-    };
-    let user = inputs.user.as_deref();
-    let t = inputs.timeout;
-    let kdcs: Vec<(String, u16)> = inputs.kdcs.iter().map(|k| host_port(k, KDC_PORT)).collect();
-    let kpasswd = kpasswd_endpoints(inputs, &kdcs);
-    let (kdc_now, kdc_names) = split(&kdcs);
+/// One realm's probes: its KDCs (configured and SRV) and, for the user's realm, kpasswd.
+struct RealmJob<'a> {
+    realm: &'a str,
+    user: Option<&'a str>,
+    /// `kdc =` values (or `--kdc`), compared with the SRV records.
+    kdc_values: &'a [String],
+    kdcs: Vec<(String, u16)>,
+    /// None: kpasswd is not probed for this realm.
+    kpasswd: Option<Vec<(String, u16)>>,
+}
+
+/// Probes one realm: round 1 the configured addresses at once; round 2 the SRV records and
+/// configured names, then whatever new addresses they give. Returns the results and the clock
+/// readings (for one `clock.skew` over every realm).
+async fn probe_realm(
+    servers: &[SocketAddr],
+    job: RealmJob<'_>,
+    t: Duration,
+) -> (Vec<CheckResult>, Vec<ClockReading>) {
+    let (realm, user) = (job.realm, job.user);
+    let kpasswd = job.kpasswd.clone().unwrap_or_default();
+    let (kdc_now, kdc_names) = split(&job.kdcs);
     let (kp_now, kp_names) = split(&kpasswd);
     let mut seen_kdc: HashSet<SocketAddr> = kdc_now.iter().copied().collect();
     let mut seen_kp: HashSet<SocketAddr> = kp_now.iter().copied().collect();
 
-    // Round 1: configured addresses, at once.
     let first = async {
         tokio::join!(
             kdc::probe_kdcs(realm, user, &kdc_now, t),
             kdc::probe_kpasswd(&kp_now, t)
         )
     };
-    // Round 2: SRV records and configured names, then whatever new addresses they give.
     let discover =
         async {
             let names: Vec<String> = kdc_names
@@ -165,8 +176,7 @@ async fn realm_chain(servers: &[SocketAddr], inputs: &ProbeInputs) -> Vec<CheckR
                 .chain(kp_names.iter())
                 .map(|(h, _)| h.clone())
                 .collect();
-            let conf_kdcs: Vec<String> = inputs.kdcs.clone();
-            let krb5_kdcs = (!conf_kdcs.is_empty()).then_some(conf_kdcs.as_slice());
+            let krb5_kdcs = (!job.kdc_values.is_empty()).then_some(job.kdc_values);
             let (srv, resolved) = tokio::join!(
                 dns::check_srv(servers, realm, None, krb5_kdcs, t),
                 dns::resolve_names(servers, &names, t)
@@ -186,10 +196,12 @@ async fn realm_chain(servers: &[SocketAddr], inputs: &ProbeInputs) -> Vec<CheckR
                 addrs_of(&kdc_names).into_iter().chain(facts.kdc_addrs()),
                 &mut seen_kdc,
             );
-            let more_kp = new_addrs(
-                addrs_of(&kp_names).into_iter().chain(facts.kpasswd_addrs()),
-                &mut seen_kp,
-            );
+            let srv_kp = if job.kpasswd.is_some() {
+                facts.kpasswd_addrs()
+            } else {
+                Vec::new()
+            };
+            let more_kp = new_addrs(addrs_of(&kp_names).into_iter().chain(srv_kp), &mut seen_kp);
             let (k, p) = tokio::join!(
                 kdc::probe_kdcs(realm, user, &more_kdc, t),
                 kdc::probe_kpasswd(&more_kp, t)
@@ -200,15 +212,82 @@ async fn realm_chain(servers: &[SocketAddr], inputs: &ProbeInputs) -> Vec<CheckR
     kdc_probes.extend(k2);
     kp_probes.extend(p2);
     let kdc_checked = kdc::judge_kdc_probes(&kdc_probes, realm, user);
-    let kp_checked = kdc::judge_kpasswd_probes(&kp_probes);
-    let clock: Vec<ClockReading> = kdc_checked
+    let mut clock: Vec<ClockReading> = kdc_checked
         .value
         .iter()
-        .chain(kp_checked.value.iter())
         .flat_map(|f| f.clock.iter().cloned())
         .collect();
-    results.extend(kdc_checked.results);
-    results.extend(kp_checked.results);
+    if kdc_probes.is_empty() {
+        // Say why there is nothing to probe: unresolvable names, or nothing configured at all.
+        let why = if kdc_names.is_empty() {
+            format!("no KDC address for {realm}: no kdc line in krb5.conf and no _kerberos SRV record (see dns.srv)")
+        } else {
+            let names: Vec<&str> = kdc_names.iter().map(|(h, _)| h.as_str()).collect();
+            format!(
+                "no KDC address for {realm}: {} did not resolve and no _kerberos SRV record answered (see dns.*)",
+                names.join(", ")
+            )
+        };
+        results.push(CheckResult::skip(CheckId::KdcUdp, why.clone()));
+        results.push(CheckResult::skip(CheckId::KdcTcp, why));
+    } else {
+        results.extend(kdc_checked.results);
+    }
+    if job.kpasswd.is_some() {
+        let kp_checked = kdc::judge_kpasswd_probes(&kp_probes);
+        clock.extend(
+            kp_checked
+                .value
+                .iter()
+                .flat_map(|f| f.clock.iter().cloned()),
+        );
+        results.extend(kp_checked.results);
+    }
+    (results, clock)
+}
+
+async fn realm_chain(servers: &[SocketAddr], inputs: &ProbeInputs) -> Vec<CheckResult> {
+    let Some(realm) = inputs.realm.as_deref() else {
+        let why = "no realm (give --realm, -U user@REALM, or default_realm in krb5.conf)";
+        return [
+            CheckId::DnsSrv,
+            CheckId::KdcUdp,
+            CheckId::KdcTcp,
+            CheckId::KpasswdUdp,
+            CheckId::KpasswdTcp,
+            CheckId::ClockSkew,
+        ]
+        .into_iter()
+        .map(|id| CheckResult::skip(id, why))
+        .collect();
+    };
+    let kdcs: Vec<(String, u16)> = inputs.kdcs.iter().map(|k| host_port(k, KDC_PORT)).collect();
+    let user_job = RealmJob {
+        realm,
+        user: inputs.user.as_deref(),
+        kdc_values: &inputs.kdcs,
+        kpasswd: Some(kpasswd_endpoints(inputs, &kdcs)),
+        kdcs,
+    };
+    let service = async {
+        match &inputs.service_realm {
+            Some(sr) if sr.realm != realm => {
+                let job = RealmJob {
+                    realm: &sr.realm,
+                    user: None,
+                    kdc_values: &sr.kdcs,
+                    kdcs: sr.kdcs.iter().map(|k| host_port(k, KDC_PORT)).collect(),
+                    kpasswd: None,
+                };
+                probe_realm(servers, job, inputs.timeout).await
+            }
+            _ => (Vec::new(), Vec::new()),
+        }
+    };
+    let ((mut results, mut clock), (more, more_clock)) =
+        tokio::join!(probe_realm(servers, user_job, inputs.timeout), service);
+    results.extend(more);
+    clock.extend(more_clock);
     results.push(kdc::check_clock(&clock));
     results
 }
@@ -259,6 +338,7 @@ mod tests {
             kdcs: vec![],
             kpasswd: vec![],
             dns_servers: vec![],
+            service_realm: None,
             timeout: Duration::from_secs(1),
         };
         let kdcs = vec![("kdc1.example.com".to_string(), 88)];

@@ -16,7 +16,8 @@ use aws_smithy_runtime_api::client::http::{
 use aws_smithy_runtime_api::client::orchestrator::{HttpRequest, HttpResponse};
 use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use aws_smithy_types::body::SdkBody;
-use kerbrds::aws::{status_with, AwsStatus, Lookup};
+use kerbrds::aws::sdk::Clients;
+use kerbrds::aws::{setup, status_with, AwsStatus, Lookup};
 use kerbrds::check::{CheckId, Status};
 
 /// One recorded answer: served when every needle occurs in the request (the awsJson target
@@ -123,33 +124,42 @@ fn run_for(overrides: Vec<Route>, target: Lookup) -> (AwsStatus, Vec<String>) {
     let rest = routes.split_off(1);
     routes.extend(overrides);
     routes.extend(rest);
-    let client = Recorded {
-        routes: Arc::new(routes),
-        seen: Arc::default(),
-    };
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    let st = rt.block_on(async {
-        let cfg = aws_config::defaults(BehaviorVersion::latest())
-            .region(Region::new("us-east-1"))
-            .credentials_provider(Credentials::new(
-                "AKIAIOSFODNN7EXAMPLE",
-                "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
-                None,
-                None,
-                "recorded",
-            ))
-            .http_client(client.clone())
-            .load()
-            .await;
+    let (cfg, client) = rt().block_on(config(routes));
+    let st = rt().block_on(async {
         tokio::time::timeout(Duration::from_secs(10), status_with(&cfg, &target, None))
             .await
             .expect("no hang")
     });
     let seen = client.seen.lock().unwrap().clone();
     (st, seen)
+}
+
+fn rt() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
+/// An SDK configuration whose HTTP client replays `routes`.
+async fn config(routes: Vec<Route>) -> (aws_config::SdkConfig, Recorded) {
+    let client = Recorded {
+        routes: Arc::new(routes),
+        seen: Arc::default(),
+    };
+    let cfg = aws_config::defaults(BehaviorVersion::latest())
+        .region(Region::new("us-east-1"))
+        .credentials_provider(Credentials::new(
+            "AKIAIOSFODNN7EXAMPLE",
+            "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+            None,
+            None,
+            "recorded",
+        ))
+        .http_client(client.clone())
+        .load()
+        .await;
+    (cfg, client)
 }
 
 fn one(
@@ -427,4 +437,155 @@ fn aurora_cluster_endpoint_reads_the_cluster_membership() {
         "{text}"
     );
     assert_eq!(one(&st, CheckId::AwsInstance, None).0, Status::Pass);
+}
+
+/// Runs a setup step against recorded responses; returns its result and the events.
+fn setup_with<F, Fut>(
+    routes: Vec<Route>,
+    step: F,
+) -> (Result<String, setup::SetupError>, Vec<setup::Event>)
+where
+    F: FnOnce(Clients, setup::Options, Arc<Mutex<Vec<setup::Event>>>) -> Fut,
+    Fut: std::future::Future<Output = Result<String, setup::SetupError>>,
+{
+    let events = Arc::new(Mutex::new(Vec::new()));
+    let opts = setup::Options {
+        dry_run: false,
+        wait: Duration::from_millis(300),
+        poll: Duration::from_millis(10),
+    };
+    let r = rt().block_on(async {
+        let (cfg, _) = config(routes).await;
+        step(Clients::new(&cfg), opts, events.clone()).await
+    });
+    let ev = events.lock().unwrap().clone();
+    (r, ev)
+}
+
+fn calls(events: &[setup::Event]) -> Vec<&'static str> {
+    events
+        .iter()
+        .filter_map(|e| match e {
+            setup::Event::Call { api, .. } => Some(*api),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn share_creates_a_handshake_share_then_reuses_it() {
+    let share = |routes| {
+        setup_with(routes, |c, opts, ev| async move {
+            setup::share(Some(&c), "d-90670a0b1c", "123456789012", &opts, &mut |e| {
+                ev.lock().unwrap().push(e)
+            })
+            .await
+        })
+    };
+    let (r, ev) = share(vec![
+        route(
+            &["DescribeSharedDirectories"],
+            200,
+            fixture("ds-describe-shared-directories-none.json"),
+        ),
+        route(&["ShareDirectory"], 200, fixture("ds-share-directory.json")),
+    ]);
+    assert_eq!(r.unwrap(), "d-9067a1b2c3");
+    assert_eq!(
+        calls(&ev),
+        ["ds:DescribeSharedDirectories", "ds:ShareDirectory"]
+    );
+    assert!(format!("{ev:?}")
+        .contains("aws ds accept-shared-directory --shared-directory-id d-9067a1b2c3"));
+
+    let (r, ev) = share(vec![route(
+        &["DescribeSharedDirectories"],
+        200,
+        fixture("ds-describe-shared-directories.json"),
+    )]);
+    assert_eq!(r.unwrap(), "d-9067a1b2c3");
+    assert_eq!(calls(&ev), ["ds:DescribeSharedDirectories"]);
+    assert!(
+        matches!(&ev[1], setup::Event::Reused(s) if s.contains("PendingAcceptance")),
+        "{ev:?}"
+    );
+}
+
+fn with_status(status: &str) -> String {
+    fixture("rds-describe-db-instances.xml").replace(
+        "<Status>kerberos-enabled</Status>",
+        &format!("<Status>{status}</Status>"),
+    )
+}
+
+/// `setup join` for mydb while RDS reports the membership `status` throughout.
+fn join(status: &str) -> (Result<String, setup::SetupError>, Vec<setup::Event>) {
+    let routes = vec![
+        route(
+            &["ModifyDBInstance"],
+            200,
+            fixture("rds-modify-db-instance.xml"),
+        ),
+        route(
+            &["RebootDBInstance"],
+            200,
+            fixture("rds-reboot-db-instance.xml"),
+        ),
+        route(&["DescribeDBInstances"], 200, with_status(status)),
+    ];
+    setup_with(routes, |c, opts, ev| async move {
+        let spec = setup::JoinSpec {
+            instance: "mydb",
+            directory: "d-9067a1b2c3",
+            role: "rds-directoryservice-kerberos-access-role",
+            reboot: true,
+        };
+        setup::join(Some(&c), &spec, &opts, &mut |e| ev.lock().unwrap().push(e)).await
+    })
+}
+
+#[test]
+fn join_already_requested_only_reboots_and_waits() {
+    // The modify was made before: only the reboot is missing.
+    let (r, ev) = join("pending-enable-kerberos");
+    assert_eq!(
+        calls(&ev),
+        ["rds:DescribeDBInstances", "rds:RebootDBInstance"]
+    );
+    assert!(
+        matches!(&ev[1], setup::Event::Reused(s) if s.contains("already requested")),
+        "{ev:?}"
+    );
+    // The recorded instance stays pending: the wait reports progress and stops at its limit.
+    let err = r.unwrap_err();
+    assert!(
+        err.message
+            .contains("gave up waiting for mydb to reach kerberos-enabled"),
+        "{err:?}"
+    );
+    assert!(ev.iter().any(
+        |e| matches!(e, setup::Event::Waiting { state, .. } if state == "pending-enable-kerberos")
+    ));
+}
+
+#[test]
+fn join_after_a_failed_join_retries_and_reports_the_failure() {
+    let (r, ev) = join("enable-kerberos-failed");
+    assert_eq!(
+        calls(&ev),
+        [
+            "rds:DescribeDBInstances",
+            "rds:ModifyDBInstance",
+            "rds:RebootDBInstance"
+        ]
+    );
+    let modify = format!("{:?}", ev[1]);
+    assert!(modify.contains(r#"("Domain", "d-9067a1b2c3")"#), "{modify}");
+    assert!(
+        modify.contains(r#"("ApplyImmediately", "true")"#),
+        "{modify}"
+    );
+    let err = r.unwrap_err();
+    assert!(err.message.contains("enable-kerberos-failed"), "{err:?}");
+    assert!(err.hint.unwrap().contains("kerbrds aws status"));
 }

@@ -64,7 +64,7 @@ impl Run {
     }
 }
 
-fn probe_with(lab: &Lab, prefix: &[&str], args: &[&str]) -> Run {
+fn probe_with(lab: &Lab, prefix: &[&str], env: &[(&str, &str)], args: &[&str]) -> Run {
     let mut cmd = if prefix.is_empty() {
         lab.kerbrds()
     } else {
@@ -72,7 +72,8 @@ fn probe_with(lab: &Lab, prefix: &[&str], args: &[&str]) -> Run {
         c.args(&prefix[1..]).arg(env!("CARGO_BIN_EXE_kerbrds"));
         c
     };
-    cmd.args(["probe", "--format", "json", "--timeout", TIMEOUT])
+    cmd.envs(env.iter().copied())
+        .args(["probe", "--format", "json", "--timeout", TIMEOUT])
         .args(args);
     let start = Instant::now();
     let out = cmd.output().expect("run kerbrds probe");
@@ -92,7 +93,7 @@ fn probe_with(lab: &Lab, prefix: &[&str], args: &[&str]) -> Run {
 }
 
 fn probe(lab: &Lab, args: &[&str]) -> Run {
-    probe_with(lab, &[], args)
+    probe_with(lab, &[], &[], args)
 }
 
 fn fault(lab: &LabGuard, how: &str, addr: &str, port: &str, proto: &str) {
@@ -348,7 +349,7 @@ fn configured_kdc_addresses_are_probed_even_when_dns_is_blackholed() {
 #[test]
 fn clock_shifted_by_faketime_is_measured_as_skew() {
     let lab = Lab::shared();
-    let run = probe_with(&lab, &["faketime", "-f", "-10m"], &[]);
+    let run = probe_with(&lab, &["faketime", "-f", "-10m"], &[], &[]);
     let c = run.expect("clock.skew", "", "fail", Some("clock-skew"));
     let d = c["detail"].as_str().unwrap();
     assert!(
@@ -358,10 +359,76 @@ fn clock_shifted_by_faketime_is_measured_as_skew() {
     assert!(d.contains("behind the KDC"), "{d}");
     assert_eq!(run.code, 1);
 
-    let run = probe_with(&lab, &["faketime", "-f", "+2m"], &[]);
+    let run = probe_with(&lab, &["faketime", "-f", "+2m"], &[], &[]);
     let c = run.expect("clock.skew", "", "warn", Some("clock-skew"));
     assert!(
         c["detail"].as_str().unwrap().contains("ahead of the KDC"),
         "{c:#}"
     );
+}
+
+#[test]
+fn onprem_user_probes_both_realms_and_names_a_blocked_managed_kdc() {
+    let lab = Lab::exclusive();
+    let onprem = lab.path("client/krb5-onprem.conf");
+    let env = [("KRB5_CONFIG", onprem.to_str().unwrap())];
+    let args = [
+        "-U",
+        "bob@ONPREM.COM",
+        "-h",
+        "mydb.abc123xyz.us-east-1.rds.amazonaws.com",
+    ];
+    let run = probe_with(&lab, &[], &env, &args);
+    assert_eq!(
+        run.json["target"]["service realm"],
+        "EXAMPLE.COM ([domain_realm] .rds.amazonaws.com)"
+    );
+    assert!(run
+        .detail("kdc.udp", "127.0.20.1")
+        .contains("bob@ONPREM.COM exists"));
+    assert!(run.detail("kdc.udp", KDC).contains("serves the realm"));
+    run.expect("kpasswd.udp", "127.0.20.1", "pass", None);
+
+    fault(&lab, "drop", KDC, "88", "udp");
+    fault(&lab, "drop", KDC, "88", "tcp");
+    let run = probe_with(&lab, &[], &env, &args);
+    assert_eq!(run.code, 1);
+    run.expect("kdc.udp", "127.0.20.1", "pass", None);
+    run.expect("kdc.udp", KDC, "fail", Some("kdc-timeout"));
+    run.expect("kdc.tcp", KDC, "fail", Some("kdc-timeout"));
+}
+
+#[test]
+fn dns_server_flag_replaces_resolv_conf_and_kdc_flag_takes_host_port() {
+    let lab = Lab::shared();
+    // Nothing listens on 127.0.10.99: UDP gets ICMP port unreachable, TCP a reset.
+    let run = probe(
+        &lab,
+        &[
+            "--dns-server",
+            "127.0.10.99",
+            "--kdc",
+            "kdc1.example.com:88",
+        ],
+    );
+    run.expect("dns.udp", "127.0.10.99:53/udp", "fail", Some("dns-refused"));
+    run.expect("dns.tcp", "127.0.10.99:53/tcp", "fail", Some("dns-refused"));
+    assert_eq!(
+        run.json["target"]["DNS servers"],
+        "127.0.10.99 (--dns-server)"
+    );
+    // The KDC name cannot resolve through that server: no KDC address, so kdc.* skip.
+    let skip = run.checks("kdc.udp", "")[0];
+    assert_eq!(skip["status"], "skip");
+    assert!(
+        skip["detail"]
+            .as_str()
+            .unwrap()
+            .contains("kdc1.example.com did not resolve"),
+        "{skip:#}"
+    );
+
+    let run = probe(&lab, &["--dns-server", DNS, "--kdc", "kdc1.example.com:88"]);
+    run.expect("kdc.udp", "127.0.10.1:88/udp", "pass", None);
+    assert!(run.took < Duration::from_secs(1));
 }

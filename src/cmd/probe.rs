@@ -9,9 +9,9 @@ use std::time::{Duration, Instant};
 
 use crate::cli::ProbeArgs;
 use crate::exit;
-use crate::krb5conf::{self, Profile};
+use crate::krb5conf::{self, HostRealm, Profile};
 use crate::pgconn::{self, ConnArgs};
-use crate::probes::{self, ProbeInputs};
+use crate::probes::{self, ProbeInputs, ServiceRealm};
 use crate::report::{Report, Target};
 
 /// A timeout beyond this is a typo (and would make a diagnosis as slow as the failure).
@@ -141,6 +141,21 @@ pub(crate) fn plan(
         target.fact("KDCs", format!("{listed} (+ SRV records)"));
     }
 
+    // The DB's realm, when [domain_realm] maps it elsewhere than the user's (an on-prem user).
+    let service_realm = match (&db, profile, &realm) {
+        (Some((host, _)), Some(p), Some(r)) => match p.realm_for_host(host) {
+            HostRealm::Mapped { realm: sr, key, .. } if &sr != r => {
+                target.fact("service realm", format!("{sr} ([domain_realm] {key})"));
+                Some(ServiceRealm {
+                    kdcs: p.realm_kdcs(&sr).into_iter().map(|(v, _)| v).collect(),
+                    realm: sr,
+                })
+            }
+            _ => None,
+        },
+        _ => None,
+    };
+
     let dns_servers: Vec<IpAddr> = if args.dns_servers.is_empty() {
         match crate::dns::system_resolv_conf() {
             Ok(rc) => {
@@ -177,6 +192,7 @@ pub(crate) fn plan(
             kdcs,
             kpasswd,
             dns_servers,
+            service_realm,
             timeout,
         },
         target,

@@ -135,7 +135,18 @@ fn judge_kdc_reply(p: &KdcProbe, reply: &KdcReply, realm: &str, user: Option<&st
                 ms(p)
             ),
         ),
-        _ => CheckResult::pass(id, format!("answered in {}: {} ({name})", ms(p), e.code)),
+        wire::C_PRINCIPAL_UNKNOWN => CheckResult::pass(
+            id,
+            format!(
+                "answered in {} for {}: {name} for the probe principal {who}, so the KDC serves the realm",
+                ms(p),
+                e.realm
+            ),
+        ),
+        _ => CheckResult::pass(
+            id,
+            format!("answered in {}: {name} (error-code {})", ms(p), e.code),
+        ),
     };
     with_ev(r)
 }
