@@ -529,3 +529,35 @@ fn tls_certificate_checks_follow_libpq() {
         "{doc}"
     );
 }
+
+#[test]
+fn sslmode_allow_and_disable_behave_like_libpq() {
+    let lab = Lab::shared();
+    let s = Scratch::new();
+    lab.kinit("alice", &s.ccache());
+    // allow: plain first; pg_hba (RDS-like) refuses it, so libpq retries with TLS.
+    let allow = "host=db.example.com sslmode=allow gssencmode=disable";
+    let rows = same_as_psql(&lab, &s.ccache(), allow, STAT_SQL);
+    assert_eq!(rows.trim(), "t|alice@EXAMPLE.COM|f|t");
+    let mut cmd = lab.kerbrds();
+    cmd.env("KRB5CCNAME", s.ccache()).args(["connect", allow]);
+    let (code, doc) = kerbrds_json(&lab, &mut cmd);
+    assert_eq!(code, 0, "{doc}");
+    let attempts = doc["session"]["attempts"].as_array().unwrap();
+    assert_eq!(attempts.len(), 1, "{doc}");
+    assert!(attempts[0]
+        .as_str()
+        .unwrap()
+        .contains("no pg_hba.conf entry"));
+    // disable: no encryption at all, which RDS refuses.
+    let disable = "host=db.example.com sslmode=disable gssencmode=disable";
+    let (ok, _, err) = psql(&lab, &s.ccache(), disable, "select 1");
+    assert!(!ok && err.contains("no pg_hba.conf entry"), "{err}");
+    let (code, doc) = cause_of(&lab, &s.ccache(), disable);
+    assert_eq!(
+        (code, &doc["failure"]["cause"]),
+        (1, &Value::from("no-hba-entry")),
+        "{doc}"
+    );
+    assert_eq!(doc["failure"]["server"]["sqlstate"], "28000");
+}

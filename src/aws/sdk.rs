@@ -25,6 +25,11 @@ use super::state::{
     TrustFacts,
 };
 
+/// No attempt gets less than this, however small the overall budget.
+pub const MIN_ATTEMPT: Duration = Duration::from_millis(300);
+/// A TCP connect to an AWS endpoint that takes longer is dropped, not waited for.
+pub const MAX_CONNECT: Duration = Duration::from_secs(2);
+
 /// Time limits for one AWS API call (there is exactly one attempt).
 #[derive(Debug, Clone, Copy)]
 pub struct Bounds {
@@ -35,9 +40,9 @@ pub struct Bounds {
 impl Bounds {
     /// Splits an overall budget: the reads run in at most three dependent rounds.
     pub fn within(total: Duration) -> Bounds {
-        let attempt = (total / 3).max(Duration::from_millis(300));
+        let attempt = (total / 3).max(MIN_ATTEMPT);
         Bounds {
-            connect: attempt.min(Duration::from_secs(2)),
+            connect: attempt.min(MAX_CONNECT),
             attempt,
         }
     }

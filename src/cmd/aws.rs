@@ -9,6 +9,13 @@ use crate::cli::{AwsArgs, AwsCommand, AwsSetupArgs, AwsStatusArgs};
 use crate::exit;
 use crate::report::{Report, Target};
 
+#[cfg(feature = "aws")]
+/// How often a setup wait polls AWS (Managed AD takes 20–40 minutes to become Active).
+const SETUP_POLL: Duration = Duration::from_secs(15);
+#[cfg(feature = "aws")]
+/// The budget for one setup API call: creating a directory or trust can take seconds.
+const SETUP_CALL_BUDGET: Duration = Duration::from_secs(30);
+
 /// Root-cause order: what blinds the checks, then what the join depends on, then the join.
 pub const PRECEDENCE: &[CheckId] = &[
     CheckId::AwsCredentials,
@@ -166,7 +173,7 @@ async fn setup_async(a: &AwsSetupArgs) -> u8 {
     let opts = setup::Options {
         dry_run: a.dry_run,
         wait: Duration::from_secs_f64(a.wait),
-        poll: Duration::from_secs(15).min(Duration::from_secs_f64(a.wait.max(1.0))),
+        poll: SETUP_POLL.min(Duration::from_secs_f64(a.wait.max(1.0))),
     };
     // Passwords are read (and their rules checked) before any AWS call.
     let password = match &a.step {
@@ -191,7 +198,7 @@ async fn setup_async(a: &AwsSetupArgs) -> u8 {
     } else {
         let s = aws::sdk::session(
             a.region.as_deref(),
-            aws::sdk::Bounds::within(Duration::from_secs(30)),
+            aws::sdk::Bounds::within(SETUP_CALL_BUDGET),
         )
         .await;
         match (&s.credentials, &s.config) {

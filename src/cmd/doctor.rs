@@ -63,7 +63,14 @@ pub fn run(args: &DoctorArgs) -> u8 {
     let mut target = plan.target;
     describe(&mut target, &params, &plan.profile);
 
-    let expected_realm = plan.inputs.realm.clone();
+    // The directory's realm must be the one the DB host maps to (the service principal's realm).
+    let expected_realm = match &plan.profile {
+        Ok(p) => match p.realm_for_host(&params.host.value) {
+            crate::krb5conf::HostRealm::Mapped { realm, .. } => Some(realm),
+            crate::krb5conf::HostRealm::Referral { .. } => None,
+        },
+        Err(_) => None,
+    };
     let (aws, aws_skip_reason) = if args.no_aws {
         (None, "skipped: --no-aws".to_string())
     } else if !cfg!(feature = "aws") {

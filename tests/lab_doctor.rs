@@ -1,0 +1,565 @@
+//! `kerbrds doctor` against the lab, one scenario per fault the lab can inject, each named after
+//! what a user would report. Every scenario asserts the failing (or warning) check, its cause
+//! code, the verdict's root cause and the fix the hint names.
+
+mod common;
+
+use common::{Lab, Scratch};
+use serde_json::Value;
+
+const RDS_HOST: &str = "mydb.abc123xyz.us-east-1.rds.amazonaws.com";
+
+struct Run {
+    code: i32,
+    json: Value,
+}
+
+impl Run {
+    /// The first result for a check id.
+    fn check(&self, id: &str) -> &Value {
+        self.checks(id)
+            .into_iter()
+            .next()
+            .unwrap_or_else(|| panic!("no {id} in {}", self.json))
+    }
+
+    fn checks(&self, id: &str) -> Vec<&Value> {
+        self.json["checks"]
+            .as_array()
+            .expect("checks")
+            .iter()
+            .filter(|c| c["id"] == id)
+            .collect()
+    }
+
+    fn status(&self, id: &str) -> &str {
+        self.check(id)["status"].as_str().unwrap()
+    }
+
+    fn root(&self) -> (&str, &str) {
+        let rc = &self.json["verdict"]["root_cause"];
+        (
+            rc["id"].as_str().unwrap_or("none"),
+            rc["cause"].as_str().unwrap_or("none"),
+        )
+    }
+
+    fn hint(&self, id: &str) -> &str {
+        self.check(id)["hint"].as_str().unwrap_or("")
+    }
+}
+
+/// alice with a fresh ticket, then the faults injected (healed when `lab` drops).
+fn alice_with_faults(lab: &Lab, faults: &[[&str; 4]]) -> Scratch {
+    let s = Scratch::new();
+    lab.kinit("alice", &s.ccache());
+    lab.faults(faults);
+    s
+}
+
+/// Runs `kerbrds doctor --format json` in the lab with a ccache of its own.
+fn doctor(lab: &Lab, scratch: &Scratch, env: &[(&str, String)], args: &[&str]) -> Run {
+    let mut cmd = lab.kerbrds();
+    cmd.env("KRB5CCNAME", scratch.ccache());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.args(["doctor", "--format", "json", "--timeout", "2"])
+        .args(args);
+    let out = cmd.output().expect("run kerbrds");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let json: Value = serde_json::from_str(&stdout).unwrap_or_else(|e| {
+        panic!(
+            "doctor printed no JSON ({e}): {stdout}\nstderr: {}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        json,
+    }
+}
+
+fn krb5_conf_without(lab: &Lab, scratch: &Scratch, base: &str, drop: &[&str]) -> String {
+    let conf = std::fs::read_to_string(lab.path(base)).unwrap();
+    let kept: String = conf
+        .lines()
+        .filter(|l| !drop.iter().any(|d| l.contains(d)))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let path = scratch.path("krb5.conf");
+    std::fs::write(&path, kept).unwrap();
+    path.display().to_string()
+}
+
+#[test]
+fn healthy_lab_is_all_green_on_both_names() {
+    let lab = Lab::shared();
+    for host in [RDS_HOST, "db.example.com"] {
+        let s = Scratch::new();
+        lab.kinit("alice", &s.ccache());
+        let r = doctor(&lab, &s, &[], &["-h", host]);
+        let bad: Vec<_> = r.json["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|c| c["status"] != "pass")
+            .filter(|c| {
+                !(host == "db.example.com" && c["id"].as_str().unwrap().starts_with("aws."))
+            })
+            .collect();
+        assert!(bad.is_empty(), "{host}: {bad:#?}");
+        assert_eq!(r.code, 0);
+        assert_eq!(r.json["version"], 1);
+        for id in kerbrds::check::CheckId::ALL.iter().map(|c| c.as_str()) {
+            assert!(!r.checks(id).is_empty(), "{host}: {id} missing");
+        }
+    }
+}
+
+#[test]
+fn the_human_report_states_the_target_and_ends_in_a_verdict() {
+    let lab = Lab::shared();
+    let s = Scratch::new();
+    lab.kinit("alice", &s.ccache());
+    let out = lab
+        .kerbrds()
+        .env("KRB5CCNAME", s.ccache())
+        .env("NO_COLOR", "1")
+        .args(["doctor", "-h", RDS_HOST, "--no-aws"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.starts_with("Target\n"), "{text}");
+    assert!(
+        text.contains(&format!("postgres/{RDS_HOST}@EXAMPLE.COM")),
+        "{text}"
+    );
+    assert!(text.contains("alice@EXAMPLE.COM in FILE:"), "{text}");
+    assert!(
+        !text.contains('\u{1b}'),
+        "NO_COLOR and a pipe mean no escape codes"
+    );
+    let last = text.lines().rev().find(|l| !l.starts_with("  ")).unwrap();
+    assert!(last.starts_with("✓ OK: "), "{last}");
+    assert!(
+        text.contains("- aws.instance"),
+        "skipped AWS checks are listed: {text}"
+    );
+}
+
+#[test]
+fn no_ticket_says_kinit() {
+    let lab = Lab::shared();
+    let s = Scratch::new();
+    let r = doctor(&lab, &s, &[], &["-h", RDS_HOST, "--no-aws"]);
+    assert_eq!(r.code, 1);
+    assert_eq!(r.status("ccache.tgt"), "fail");
+    assert_eq!(r.root(), ("ccache.tgt", "no-credentials"));
+    assert!(
+        r.hint("ccache.tgt").contains("kinit alice@EXAMPLE.COM"),
+        "{}",
+        r.hint("ccache.tgt")
+    );
+    assert_eq!(r.status("gss.service_ticket"), "skip");
+    assert_eq!(r.status("db.login"), "skip");
+}
+
+#[test]
+fn expired_ticket_says_kinit_again() {
+    let lab = Lab::shared();
+    let s = Scratch::new();
+    lab.expired_tgt(&s.ccache(), 2);
+    let r = doctor(&lab, &s, &[], &["-h", RDS_HOST, "--no-aws"]);
+    assert_eq!(r.status("ccache.tgt"), "fail");
+    assert_eq!(r.root(), ("ccache.tgt", "ticket-expired"));
+    assert!(r.hint("ccache.tgt").contains("kinit"));
+}
+
+#[test]
+fn host_given_as_an_ip_address_names_the_endpoint_fix() {
+    let lab = Lab::shared();
+    let s = Scratch::new();
+    lab.kinit("alice", &s.ccache());
+    let r = doctor(&lab, &s, &[], &["-h", "127.0.10.3", "--no-aws"]);
+    assert_eq!(r.code, 1);
+    let (id, _) = r.root();
+    assert!(
+        id == "krb5conf.domain_realm" || id == "dns.host" || id == "gss.service_ticket",
+        "{}",
+        r.json["verdict"]
+    );
+    let ticket = r.check("gss.service_ticket");
+    assert_eq!(ticket["status"], "fail");
+    assert!(
+        ticket["detail"]
+            .as_str()
+            .unwrap()
+            .contains("postgres/127.0.10.3"),
+        "{ticket}"
+    );
+    let all = r.json.to_string();
+    assert!(
+        all.contains("host-is-ip-address"),
+        "the IP host is named as the cause: {all}"
+    );
+}
+
+#[test]
+fn rds_endpoint_with_mit_canonicalization_defaults_names_rdns() {
+    let lab = Lab::shared();
+    let s = Scratch::new();
+    lab.kinit("alice", &s.ccache());
+    let conf = krb5_conf_without(
+        &lab,
+        &s,
+        "client/krb5.conf",
+        &["rdns", "dns_canonicalize_hostname"],
+    );
+    let r = doctor(
+        &lab,
+        &s,
+        &[("KRB5_CONFIG", conf)],
+        &["-h", RDS_HOST, "--no-aws"],
+    );
+    assert_eq!(r.code, 1);
+    assert_eq!(r.root(), ("krb5conf.domain_realm", "spn-rewritten"));
+    let hint = r.hint("krb5conf.domain_realm");
+    assert!(
+        hint.contains("rdns = false") && hint.contains("dns_canonicalize_hostname = false"),
+        "{hint}"
+    );
+    assert_eq!(r.status("gss.service_ticket"), "fail");
+    assert!(r.check("gss.service_ticket")["detail"]
+        .as_str()
+        .unwrap()
+        .contains("EC2.INTERNAL"));
+}
+
+#[test]
+fn onprem_user_without_the_rds_mapping_names_domain_realm() {
+    let lab = Lab::shared();
+    let s = Scratch::new();
+    lab.kinit("bob", &s.ccache());
+    let conf = krb5_conf_without(&lab, &s, "client/krb5-onprem.conf", &["rds.amazonaws.com"]);
+    let r = doctor(
+        &lab,
+        &s,
+        &[("KRB5_CONFIG", conf), ("PGUSER", "bob@ONPREM.COM".into())],
+        &["-h", RDS_HOST, "--no-aws"],
+    );
+    assert_eq!(r.code, 1);
+    assert_eq!(r.root().0, "krb5conf.domain_realm", "{}", r.json["verdict"]);
+    assert!(
+        r.hint("krb5conf.domain_realm")
+            .contains(".rds.amazonaws.com = EXAMPLE.COM"),
+        "{}",
+        r.hint("krb5conf.domain_realm")
+    );
+}
+
+#[test]
+fn onprem_user_with_the_generated_config_crosses_the_trust() {
+    let lab = Lab::shared();
+    let s = Scratch::new();
+    lab.kinit("bob", &s.ccache());
+    let r = doctor(
+        &lab,
+        &s,
+        &[
+            (
+                "KRB5_CONFIG",
+                lab.path("client/krb5-onprem.conf").display().to_string(),
+            ),
+            ("PGUSER", "bob@ONPREM.COM".into()),
+        ],
+        &["-h", RDS_HOST, "--no-aws"],
+    );
+    assert_eq!(r.code, 0, "{}", r.json);
+    assert_eq!(r.status("db.login"), "pass");
+    assert!(r.check("db.login")["detail"]
+        .as_str()
+        .unwrap()
+        .contains("bob@ONPREM.COM"));
+}
+
+#[test]
+fn missing_login_role_is_named_with_the_sql_when_the_master_user_can_look() {
+    let lab = Lab::shared();
+    let s = Scratch::new();
+    lab.kinit("carol", &s.ccache());
+    let pgpass = lab.path("secrets/pgpass").display().to_string();
+    let env = [
+        ("PGUSER", "carol@EXAMPLE.COM".to_string()),
+        ("PGPASSFILE", pgpass),
+    ];
+    // Without the master user: the password fall-through is named, the role not guessed.
+    let r = doctor(&lab, &s, &env, &["-h", "db.example.com", "--no-aws"]);
+    assert_eq!(r.code, 1);
+    assert_eq!(r.check("db.login")["cause"], "password-auth-chosen");
+    assert_eq!(r.status("db.role"), "skip");
+    assert!(r.check("db.role")["detail"]
+        .as_str()
+        .unwrap()
+        .contains("--master-user"));
+    // With it: the role is missing, and the fix is the SQL of step 7.
+    let r = doctor(
+        &lab,
+        &s,
+        &env,
+        &[
+            "-h",
+            "db.example.com",
+            "--no-aws",
+            "--master-user",
+            "master",
+        ],
+    );
+    assert_eq!(
+        r.root(),
+        ("db.role", "role-missing"),
+        "{}",
+        r.json["verdict"]
+    );
+    let hint = r.hint("db.role");
+    assert!(
+        hint.contains("carol@EXAMPLE.COM") && hint.contains("rds_ad"),
+        "{hint}"
+    );
+}
+
+#[test]
+fn login_without_rds_ad_is_named() {
+    let lab = Lab::exclusive();
+    let s = Scratch::new();
+    lab.kinit("carol", &s.ccache());
+    assert!(lab
+        .script(&["sql", "CREATE ROLE \"carol@EXAMPLE.COM\" LOGIN"])
+        .status
+        .success());
+    let env = [
+        ("PGUSER", "carol@EXAMPLE.COM".to_string()),
+        (
+            "PGPASSFILE",
+            lab.path("secrets/pgpass").display().to_string(),
+        ),
+    ];
+    let r = doctor(
+        &lab,
+        &s,
+        &env,
+        &[
+            "-h",
+            "db.example.com",
+            "--no-aws",
+            "--master-user",
+            "master",
+        ],
+    );
+    lab.script(&["sql", "DROP ROLE \"carol@EXAMPLE.COM\""]);
+    assert_eq!(
+        r.root(),
+        ("db.role", "role-not-in-rds-ad"),
+        "{}",
+        r.json["verdict"]
+    );
+    assert!(
+        r.hint("db.role")
+            .contains("GRANT rds_ad TO \"carol@EXAMPLE.COM\""),
+        "{}",
+        r.hint("db.role")
+    );
+}
+
+#[test]
+fn rekeyed_service_says_kdestroy_and_kinit() {
+    let lab = Lab::exclusive();
+    let s = Scratch::new();
+    lab.kinit("alice", &s.ccache());
+    let kvno = lab
+        .command("kvno")
+        .env("KRB5CCNAME", s.ccache())
+        .args(["-S", "postgres", "db.example.com"])
+        .output()
+        .unwrap();
+    assert!(kvno.status.success());
+    assert!(lab.script(&["rekey"]).status.success());
+    let r = doctor(&lab, &s, &[], &["-h", "db.example.com", "--no-aws"]);
+    assert_eq!(r.code, 1);
+    assert_eq!(r.root().1, "key-version-mismatch", "{}", r.json["verdict"]);
+    let hint = r.json["verdict"]["root_cause"]["hint"].as_str().unwrap();
+    assert!(hint.contains("kdestroy"), "{hint}");
+}
+
+#[test]
+fn udp_88_dropped_is_a_warning_and_the_login_still_works() {
+    let lab = Lab::exclusive();
+    let s = alice_with_faults(&lab, &[["drop", "127.0.10.1", "88", "udp"]]);
+    let r = doctor(&lab, &s, &[], &["-h", RDS_HOST, "--no-aws"]);
+    assert_eq!(r.code, 0, "{}", r.json["verdict"]);
+    assert_eq!(r.status("kdc.udp"), "warn");
+    assert_eq!(r.check("kdc.udp")["cause"], "kdc-udp-blocked");
+    assert_eq!(r.status("kdc.tcp"), "pass");
+    assert_eq!(r.status("db.login"), "pass");
+}
+
+#[test]
+fn kdc_blackholed_fails_fast_and_names_port_88() {
+    let lab = Lab::exclusive();
+    let s = alice_with_faults(
+        &lab,
+        &[
+            ["drop", "127.0.10.1", "88", "udp"],
+            ["drop", "127.0.10.1", "88", "tcp"],
+        ],
+    );
+    let started = std::time::Instant::now();
+    let r = doctor(&lab, &s, &[], &["-h", RDS_HOST, "--no-aws"]);
+    let took = started.elapsed();
+    assert_eq!(r.code, 1);
+    assert_eq!(
+        r.root(),
+        ("kdc.tcp", "kdc-timeout"),
+        "{}",
+        r.json["verdict"]
+    );
+    assert!(r.hint("kdc.tcp").contains("88"), "{}", r.hint("kdc.tcp"));
+    // Not a timing target (scripts/bench measures those): only that MIT's 18 s is not paid.
+    assert!(took.as_secs() < 12, "took {took:?}");
+}
+
+#[test]
+fn kdc_stopped_is_refused() {
+    let lab = Lab::exclusive();
+    let s = Scratch::new();
+    lab.kinit("alice", &s.ccache());
+    assert!(lab.script(&["stop", "kdc-example"]).status.success());
+    let r = doctor(&lab, &s, &[], &["-h", RDS_HOST, "--no-aws"]);
+    assert_eq!(r.code, 1);
+    assert_eq!(r.check("kdc.tcp")["cause"], "kdc-refused");
+    assert_eq!(r.check("kdc.udp")["cause"], "kdc-refused");
+}
+
+#[test]
+fn db_port_blackholed_names_the_security_group_and_skips_the_login() {
+    let lab = Lab::exclusive();
+    let s = alice_with_faults(&lab, &[["drop", "127.0.10.4", "5432", "tcp"]]);
+    let r = doctor(&lab, &s, &[], &["-h", RDS_HOST, "--no-aws"]);
+    assert_eq!(r.code, 1);
+    assert_eq!(r.root(), ("db.tcp", "db-timeout"), "{}", r.json["verdict"]);
+    assert!(r.hint("db.tcp").contains("5432"));
+    assert_eq!(r.status("db.login"), "skip");
+}
+
+#[test]
+fn dns_down_is_the_root_cause() {
+    let lab = Lab::exclusive();
+    let s = alice_with_faults(
+        &lab,
+        &[
+            ["drop", "127.0.10.53", "53", "udp"],
+            ["drop", "127.0.10.53", "53", "tcp"],
+        ],
+    );
+    let r = doctor(&lab, &s, &[], &["-h", RDS_HOST, "--no-aws"]);
+    assert_eq!(r.code, 1);
+    let (id, cause) = r.root();
+    assert!(
+        id == "dns.udp" && cause == "dns-timeout",
+        "{}",
+        r.json["verdict"]
+    );
+}
+
+#[test]
+fn dns_tcp_blocked_is_a_warning() {
+    let lab = Lab::exclusive();
+    let s = alice_with_faults(&lab, &[["reject", "127.0.10.53", "53", "tcp"]]);
+    let r = doctor(&lab, &s, &[], &["-h", RDS_HOST, "--no-aws"]);
+    assert_eq!(r.status("dns.tcp"), "warn", "{}", r.check("dns.tcp"));
+    assert_eq!(r.status("dns.udp"), "pass");
+    assert_eq!(r.status("db.login"), "pass");
+}
+
+#[test]
+fn clock_ten_minutes_behind_is_measured_from_the_kdc() {
+    let lab = Lab::shared();
+    let s = Scratch::new();
+    lab.kinit("alice", &s.ccache());
+    let out = lab
+        .command("faketime")
+        .env("KRB5CCNAME", s.ccache())
+        .args(["-f", "-10m", env!("CARGO_BIN_EXE_kerbrds")])
+        .args([
+            "doctor",
+            "--format",
+            "json",
+            "--timeout",
+            "2",
+            "--no-aws",
+            "-h",
+            RDS_HOST,
+        ])
+        .output()
+        .unwrap();
+    let json: Value = serde_json::from_slice(&out.stdout).expect("json");
+    let r = Run {
+        code: out.status.code().unwrap(),
+        json,
+    };
+    assert_eq!(r.status("clock.skew"), "fail", "{}", r.check("clock.skew"));
+    assert_eq!(r.check("clock.skew")["cause"], "clock-skew");
+    assert!(r.check("clock.skew")["detail"]
+        .as_str()
+        .unwrap()
+        .contains("behind"));
+}
+
+#[test]
+fn bundle_holds_the_report_and_no_secret() {
+    let lab = Lab::shared();
+    let s = Scratch::new();
+    lab.kinit("alice", &s.ccache());
+    let bundle = s.path("bundle.json");
+    let r = doctor(
+        &lab,
+        &s,
+        &[("PGPASSWORD", "not-a-real-password-123".to_string())],
+        &["-h", RDS_HOST, "--bundle", bundle.to_str().unwrap()],
+    );
+    assert_eq!(r.code, 0);
+    let text = std::fs::read_to_string(&bundle).unwrap();
+    assert!(!text.contains("not-a-real-password-123"));
+    assert!(!text.contains(&lab.secret("alice.pw")));
+    let v: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(v["environment"]["AWS_SECRET_ACCESS_KEY"], "<redacted>");
+    assert_eq!(v["environment"]["PGPASSWORD"], "<redacted>");
+    assert_eq!(v["report"]["verdict"]["status"], "pass");
+    assert!(v["files"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .any(|k| k.ends_with("krb5.conf")));
+    let trace = v["krb5_trace"].as_str().unwrap_or("");
+    assert!(
+        trace.contains("postgres/"),
+        "the Kerberos trace of the run is included: {trace:.300}"
+    );
+}
+
+#[test]
+fn bad_input_exits_2_with_a_hint() {
+    let lab = Lab::shared();
+    let out = lab
+        .kerbrds()
+        .env_remove("PGHOST")
+        .args(["doctor"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("no database host given") && err.contains("hint:"),
+        "{err}"
+    );
+}
