@@ -1,4 +1,4 @@
-//! `kerbrds doctor`: states the target, runs every check at once (src/doctor/run.rs), prints
+//! `kerbrds doctor`: states the target (the service principal as MIT will build it), runs every check at once (src/doctor/run.rs), prints
 //! one report and the verdict. Read-only: no kinit, no file written (but `--bundle`), no
 //! mutating AWS call.
 
@@ -11,6 +11,10 @@ use crate::cli::{DoctorArgs, Format};
 use crate::doctor::{bundle, precedence::PRECEDENCE, run};
 use crate::exit;
 use crate::gss::cred::{self, CredState};
+use crate::krb5conf::{
+    predict_service_principal, Canonicalizer, HostRealm, Profile, SpnPrediction,
+    SystemCanonicalizer,
+};
 use crate::pgconn::{self, GssEncMode, Source, Value};
 use crate::report::{human, json, Report, Target};
 
@@ -61,13 +65,13 @@ pub fn run(args: &DoctorArgs) -> u8 {
     };
     let timeout = plan.inputs.timeout;
     let mut target = plan.target;
-    describe(&mut target, &params, &plan.profile);
+    describe(&mut target, &params, &plan.profile, timeout);
 
     // The directory's realm must be the one the DB host maps to (the service principal's realm).
     let expected_realm = match &plan.profile {
         Ok(p) => match p.realm_for_host(&params.host.value) {
-            crate::krb5conf::HostRealm::Mapped { realm, .. } => Some(realm),
-            crate::krb5conf::HostRealm::Referral { .. } => None,
+            HostRealm::Mapped { realm, .. } => Some(realm),
+            HostRealm::Referral { .. } => None,
         },
         Err(_) => None,
     };
@@ -179,11 +183,33 @@ pub fn run(args: &DoctorArgs) -> u8 {
     report.exit_code()
 }
 
-/// Facts stated before any network I/O: who logs in where, and with which ticket.
+/// The DB's first address and the service principal MIT will ask for, with the resolver calls
+/// libkrb5 makes (getaddrinfo, getnameinfo), bounded by the timeout: they block.
+fn predict(
+    profile: &Profile,
+    params: &pgconn::ConnParams,
+    timeout: Duration,
+) -> Option<(Option<std::net::IpAddr>, SpnPrediction)> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let profile = profile.clone();
+    let host = params.host.value.clone();
+    let service = params.krbsrvname.value.clone();
+    std::thread::spawn(move || {
+        let canon = SystemCanonicalizer;
+        let address = canon.forward(&host).ok().and_then(|f| f.address);
+        let prediction = predict_service_principal(&profile, &host, &service, &canon);
+        let _ = tx.send((address, prediction));
+    });
+    rx.recv_timeout(timeout).ok()
+}
+
+/// What the run is about, stated before the checks: who logs in where, as which service
+/// principal, with which ticket.
 fn describe(
     target: &mut Target,
     params: &pgconn::ConnParams,
-    profile: &Result<crate::krb5conf::Profile, crate::krb5conf::LoadError>,
+    profile: &Result<Profile, crate::krb5conf::LoadError>,
+    timeout: Duration,
 ) {
     target.fact(
         "login",
@@ -197,24 +223,40 @@ fn describe(
         ),
     );
     if let Ok(p) = profile {
-        let realm = p.realm_for_host(&params.host.value);
-        let mapped = match &realm {
-            crate::krb5conf::HostRealm::Mapped { key, location, .. } => {
-                format!("[domain_realm] {key} at {location}")
+        match predict(p, params, timeout) {
+            Some((address, prediction)) => {
+                if let Some(a) = address {
+                    target.fact("address", a.to_string());
+                }
+                let mapped = match &prediction.realm {
+                    HostRealm::Mapped { key, location, .. } => {
+                        format!("realm from [domain_realm] {key} at {location}")
+                    }
+                    HostRealm::Referral { .. } => {
+                        "no [domain_realm] entry: referral, then a realm guessed from the name"
+                            .to_string()
+                    }
+                };
+                let rewritten = if prediction.rewritten() {
+                    "; REWRITTEN by DNS canonicalization, see krb5conf.domain_realm"
+                } else {
+                    ""
+                };
+                target.fact(
+                    "service principal",
+                    format!("{} ({mapped}{rewritten})", prediction.principal()),
+                );
             }
-            crate::krb5conf::HostRealm::Referral { .. } => {
-                "no [domain_realm] entry: referral / fallback".to_string()
-            }
-        };
-        target.fact(
-            "service principal",
-            format!(
-                "{}/{}@{} ({mapped}; before DNS canonicalization, see krb5conf.domain_realm)",
-                params.krbsrvname.value,
-                params.host.value.to_lowercase(),
-                realm.principal_realm()
+            None => target.fact(
+                "service principal",
+                format!(
+                    "{}/{} (not predicted: DNS did not answer within {} s)",
+                    params.krbsrvname.value,
+                    params.host.value,
+                    timeout.as_secs_f64()
+                ),
             ),
-        );
+        }
     }
     match cred::inspect() {
         CredState::Valid(t) | CredState::Expired(t) => {
