@@ -264,7 +264,7 @@ async fn realm_chain(servers: &[SocketAddr], inputs: &ProbeInputs) -> Vec<CheckR
     let kdcs: Vec<(String, u16)> = inputs.kdcs.iter().map(|k| host_port(k, KDC_PORT)).collect();
     let user_job = RealmJob {
         realm,
-        user: inputs.user.as_deref(),
+        user: kdc::probe_user(inputs.user.as_deref()),
         kdc_values: &inputs.kdcs,
         kpasswd: Some(kpasswd_endpoints(inputs, &kdcs)),
         kdcs,
