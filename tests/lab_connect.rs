@@ -561,3 +561,34 @@ fn sslmode_allow_and_disable_behave_like_libpq() {
     );
     assert_eq!(doc["failure"]["server"]["sqlstate"], "28000");
 }
+
+#[test]
+fn a_client_clock_ten_minutes_behind_is_clock_skew_reported_once() {
+    let lab = Lab::shared();
+    let s = Scratch::new();
+    lab.kinit("alice", &s.ccache());
+    let skewed = |program: &str, args: &[&str]| {
+        run(lab
+            .command("faketime")
+            .env("KRB5CCNAME", s.ccache())
+            .env("FAKETIME_DONT_FAKE_MONOTONIC", "1")
+            .args(["-f", "-10m", program])
+            .args(args))
+    };
+    let (ok, _, psql_err) = skewed("psql", &["-XAtw", "host=db.example.com", "-c", "select 1"]);
+    assert!(!ok);
+    assert_eq!(
+        psql_err.matches("Clock skew too great").count(),
+        2,
+        "{psql_err}"
+    );
+    let bin = env!("CARGO_BIN_EXE_kerbrds");
+    let (ok, out, err) = skewed(bin, &["connect", "host=db.example.com", "--format", "json"]);
+    assert!(!ok, "{err}");
+    let doc: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(doc["failure"]["cause"], "clock-skew", "{doc}");
+    assert_eq!(
+        doc["failure"]["detail"],
+        "GSSAPI failed: Clock skew too great"
+    );
+}

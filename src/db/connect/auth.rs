@@ -147,7 +147,7 @@ pub async fn login(
     })
 }
 
-async fn send(conn: &mut Conn, bytes: &[u8]) -> Result<(), Failure> {
+async fn send(conn: &mut Conn<Transport>, bytes: &[u8]) -> Result<(), Failure> {
     conn.send(bytes).await.map_err(super::negotiate::io_fail)
 }
 
