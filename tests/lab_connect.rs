@@ -592,3 +592,24 @@ fn a_client_clock_ten_minutes_behind_is_clock_skew_reported_once() {
         "GSSAPI failed: Clock skew too great"
     );
 }
+
+#[test]
+fn a_failing_statement_exits_1_with_the_servers_message_like_psql() {
+    let lab = Lab::shared();
+    let s = Scratch::new();
+    lab.kinit("alice", &s.ccache());
+    let (ok, _, psql_err) = psql(&lab, &s.ccache(), "host=db.example.com", "select 1/0");
+    assert!(
+        !ok && psql_err.contains("ERROR:  division by zero"),
+        "{psql_err}"
+    );
+    let out = lab
+        .kerbrds()
+        .env("KRB5CCNAME", s.ccache())
+        .args(["connect", "host=db.example.com", "-c", "select 1/0"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("ERROR:  division by zero"), "{err}");
+}
