@@ -352,4 +352,45 @@ mod tests {
             vec![("kdc1.example.com".into(), 464), ("10.0.0.2".into(), 1464)]
         );
     }
+
+    #[tokio::test]
+    async fn without_inputs_every_probe_skips_with_its_reason() {
+        let inputs = ProbeInputs {
+            db: None,
+            realm: None,
+            user: None,
+            kdcs: vec![],
+            kpasswd: vec![],
+            dns_servers: vec![],
+            service_realm: None,
+            timeout: Duration::from_millis(100),
+        };
+        let results = run(&inputs).await;
+        let mut ids: Vec<&str> = results.iter().map(|r| r.id.as_str()).collect();
+        ids.sort_unstable();
+        assert_eq!(
+            ids,
+            [
+                "clock.skew",
+                "db.gssenc",
+                "db.ssl",
+                "db.tcp",
+                "dns.host",
+                "dns.srv",
+                "dns.tcp",
+                "dns.udp",
+                "kdc.tcp",
+                "kdc.udp",
+                "kpasswd.tcp",
+                "kpasswd.udp"
+            ]
+        );
+        assert!(results
+            .iter()
+            .all(|r| r.status == crate::check::Status::Skip));
+        assert!(results
+            .iter()
+            .filter(|r| r.id == CheckId::KdcUdp)
+            .all(|r| r.detail.contains("--realm")));
+    }
 }
