@@ -6,7 +6,7 @@
 use bytes::BytesMut;
 use postgres_protocol::message::backend::Message;
 
-use super::negotiate::{not_postgres, server_failure};
+use super::negotiate::{closed, not_postgres, server_failure};
 use super::transport::Transport;
 use super::wire::{self, Conn, ReadError, MAX_LOGIN_MESSAGE};
 use super::{Failure, Phase};
@@ -205,12 +205,6 @@ fn read_failure(e: &ReadError, authed: bool) -> Failure {
         ReadError::Io(e) if closed(e) => hung_up(authed),
         ReadError::Io(e) => super::negotiate::io_fail(std::io::Error::new(e.kind(), e.to_string())),
     }
-}
-
-/// A reset or broken pipe is the server hanging up on us, like an EOF.
-fn closed(e: &std::io::Error) -> bool {
-    use std::io::ErrorKind::{BrokenPipe, ConnectionAborted, ConnectionReset};
-    matches!(e.kind(), ConnectionReset | ConnectionAborted | BrokenPipe)
 }
 
 fn hung_up(authed: bool) -> Failure {
