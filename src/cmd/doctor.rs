@@ -18,7 +18,7 @@ use crate::krb5conf::{
 use crate::pgconn::{self, GssEncMode, Source, Value};
 use crate::report::{human, json, Report, Target};
 
-use super::probe::{plan, NetArgs};
+use super::probe::plan;
 
 fn env(k: &str) -> Option<String> {
     std::env::var(k).ok()
@@ -49,14 +49,7 @@ pub fn run(args: &DoctorArgs) -> u8 {
             return exit::CANNOT_RUN;
         }
     };
-    let net = NetArgs {
-        conn: &args.conn,
-        timeout: args.timeout,
-        dns_servers: &args.dns_servers,
-        realm: args.realm.as_deref(),
-        kdcs: &args.kdcs,
-    };
-    let plan = match plan(&net, &env) {
+    let plan = match plan(&args.conn, &args.net, &env) {
         Ok(p) => p,
         Err((message, hint)) => {
             super::error(&message, hint.as_deref());
