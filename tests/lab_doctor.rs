@@ -92,28 +92,90 @@ fn krb5_conf_without(lab: &Lab, scratch: &Scratch, base: &str, drop: &[&str]) ->
     path.display().to_string()
 }
 
+/// The two kinds of KDC the lab runs: MIT (EXAMPLE.COM, ONPREM.COM) and a real Active Directory
+/// (Samba AD DC, CORP.EXAMPLE.COM). Scenarios that matter for both run over both.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Kdc {
+    Mit,
+    Ad,
+}
+
+impl Kdc {
+    /// The client krb5.conf for this KDC kind (the AD one as `krb5conf generate` writes it).
+    fn env(self, lab: &Lab) -> Vec<(&'static str, String)> {
+        match self {
+            Kdc::Mit => vec![],
+            Kdc::Ad => vec![(
+                "KRB5_CONFIG",
+                lab.env("KERBRDS_LAB_AD_KRB5_CONFIG").to_string(),
+            )],
+        }
+    }
+
+    /// The KDC's address in the lab.
+    fn addr(self) -> &'static str {
+        match self {
+            Kdc::Mit => "127.0.10.1",
+            Kdc::Ad => AD_KDC,
+        }
+    }
+}
+
+const AD_KDC: &str = "127.0.30.1";
+const AD_DB_HOST: &str = "db.corp.example.com";
+
+/// (KDC kind, user, user principal, host) of the healthy lab.
+const HEALTHY: &[(Kdc, &str, &str, &str)] = &[
+    (Kdc::Mit, "alice", "alice@EXAMPLE.COM", RDS_HOST),
+    (Kdc::Mit, "alice", "alice@EXAMPLE.COM", "db.example.com"),
+    (Kdc::Ad, "dave", "dave@CORP.EXAMPLE.COM", AD_DB_HOST),
+    (Kdc::Ad, "dave", "dave@CORP.EXAMPLE.COM", RDS_HOST),
+];
+
 #[test]
-fn healthy_lab_is_all_green_on_both_names() {
+fn healthy_lab_is_all_green_on_both_names_and_both_kdc_kinds() {
     let lab = Lab::shared();
-    for host in [RDS_HOST, "db.example.com"] {
+    for &(kdc, user, principal, host) in HEALTHY {
         let s = Scratch::new();
-        lab.kinit("alice", &s.ccache());
-        let r = doctor(&lab, &s, &[], &["-h", host]);
+        lab.kinit(user, &s.ccache());
+        // The moto directory is EXAMPLE.COM's: the aws.* checks speak for the MIT RDS name only.
+        let aws_applies = kdc == Kdc::Mit && host == RDS_HOST;
+        let mut args = vec!["-h", host, "-U", principal];
+        if kdc == Kdc::Ad {
+            args.push("--no-aws");
+        }
+        let r = doctor(&lab, &s, &kdc.env(&lab), &args);
         let bad: Vec<_> = r.json["checks"]
             .as_array()
             .unwrap()
             .iter()
             .filter(|c| c["status"] != "pass")
-            .filter(|c| {
-                !(host == "db.example.com" && c["id"].as_str().unwrap().starts_with("aws."))
-            })
+            .filter(|c| aws_applies || !c["id"].as_str().unwrap().starts_with("aws."))
             .collect();
-        assert!(bad.is_empty(), "{host}: {bad:#?}");
-        assert_eq!(r.code, 0);
+        assert!(bad.is_empty(), "{kdc:?} {user} {host}: {bad:#?}");
+        assert_eq!(r.code, 0, "{kdc:?} {user} {host}");
         assert_eq!(r.json["version"], 1);
         for id in kerbrds::check::CheckId::ALL.iter().map(|c| c.as_str()) {
-            assert!(!r.checks(id).is_empty(), "{host}: {id} missing");
+            assert!(!r.checks(id).is_empty(), "{kdc:?} {host}: {id} missing");
         }
+        let kdcs: Vec<_> = r
+            .checks("kdc.tcp")
+            .iter()
+            .map(|c| c["target"].clone())
+            .collect();
+        assert!(
+            kdcs.iter()
+                .any(|t| t.as_str().unwrap_or("").starts_with(kdc.addr())),
+            "{kdc:?}: probed {kdcs:?}"
+        );
+        assert!(
+            r.check("db.login")["detail"]
+                .as_str()
+                .unwrap()
+                .contains(principal),
+            "{kdc:?}: {}",
+            r.check("db.login")
+        );
     }
 }
 
