@@ -115,16 +115,9 @@ pub fn run(args: &DoctorArgs) -> u8 {
         krb5ccname: env("KRB5CCNAME"),
         timeout,
     };
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-    {
+    let runtime = match super::runtime() {
         Ok(r) => r,
-        Err(e) => {
-            super::error(&format!("cannot start the async runtime: {e}"), None);
-            return exit::CANNOT_RUN;
-        }
+        Err(code) => return code,
     };
     let started = Instant::now();
     let results = runtime.block_on(run::run(&inputs));

@@ -189,15 +189,9 @@ pub fn run(args: &ProbeArgs) -> u8 {
             return exit::CANNOT_RUN;
         }
     };
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match super::runtime() {
         Ok(r) => r,
-        Err(e) => {
-            super::error(&format!("cannot start the async runtime: {e}"), None);
-            return exit::CANNOT_RUN;
-        }
+        Err(code) => return code,
     };
     let start = Instant::now();
     let results = runtime.block_on(probes::run(&plan.inputs));
