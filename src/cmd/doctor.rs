@@ -214,15 +214,7 @@ fn describe(
                 if let Some(a) = address {
                     target.fact("address", a.to_string());
                 }
-                let mapped = match &prediction.realm {
-                    HostRealm::Mapped { key, location, .. } => {
-                        format!("realm from [domain_realm] {key} at {location}")
-                    }
-                    HostRealm::Referral { .. } => {
-                        "no [domain_realm] entry: referral, then a realm guessed from the name"
-                            .to_string()
-                    }
-                };
+                let mapped = prediction.realm.source();
                 let rewritten = if prediction.rewritten() {
                     "; REWRITTEN by DNS canonicalization, see krb5conf.domain_realm"
                 } else {
