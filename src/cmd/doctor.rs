@@ -156,7 +156,7 @@ pub fn run(args: &DoctorArgs) -> u8 {
             },
         );
         match written {
-            Ok(()) => eprintln!("kerbrds: support bundle written to {}", path.display()),
+            Ok(()) => super::note(&format!("support bundle written to {}", path.display())),
             Err(e) => {
                 super::error(
                     &format!("cannot write the support bundle {}: {e}", path.display()),
