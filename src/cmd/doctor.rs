@@ -16,7 +16,7 @@ use crate::krb5conf::{
     SystemCanonicalizer,
 };
 use crate::pgconn::{self, GssEncMode, Source, Value};
-use crate::report::{human, json, Report, Target};
+use crate::report::{human, json, progress, Report, Target};
 
 use super::probe::plan;
 
@@ -120,7 +120,13 @@ pub fn run(args: &DoctorArgs) -> u8 {
         Err(code) => return code,
     };
     let started = Instant::now();
-    let results = runtime.block_on(run::run(&inputs));
+    let show_progress = args.output.format == Format::Human;
+    let results = runtime.block_on(async {
+        tokio::select! {
+            results = run::run(&inputs) => results,
+            never = progress::ticker(timeout, show_progress) => match never {},
+        }
+    });
     // A GSS call stuck on a blackholed KDC must not hold the exit: its step already timed out.
     runtime.shutdown_timeout(Duration::ZERO);
     let report = Report::new("doctor", target, results, PRECEDENCE, started.elapsed());
