@@ -58,7 +58,16 @@ pub fn run(args: &DoctorArgs) -> u8 {
     };
     let timeout = plan.inputs.timeout;
     let mut target = plan.target;
-    describe(&mut target, &params, &plan.profile, timeout);
+    let mut probe_inputs = plan.inputs;
+    let ticket = describe(&mut target, &params, &plan.profile, timeout);
+    // A DB user without @REALM is no Kerberos principal (RDS compares the login with the full
+    // principal): the KDC probes ask about the ticket's principal instead.
+    if !params.user.value.contains('@') {
+        if let Some((user, realm)) = ticket.as_deref().and_then(|p| p.rsplit_once('@')) {
+            probe_inputs.user = Some(user.to_string());
+            probe_inputs.realm = Some(realm.to_string());
+        }
+    }
 
     // The directory's realm must be the one the DB host maps to (the service principal's realm).
     let expected_realm = match &plan.profile {
@@ -107,7 +116,7 @@ pub fn run(args: &DoctorArgs) -> u8 {
 
     let inputs = run::Inputs {
         params,
-        probe: plan.inputs,
+        probe: probe_inputs,
         profile: Arc::new(plan.profile),
         aws,
         aws_skip_reason,
@@ -196,13 +205,13 @@ fn predict(
 }
 
 /// What the run is about, stated before the checks: who logs in where, as which service
-/// principal, with which ticket.
+/// principal, with which ticket. Returns the ticket's principal.
 fn describe(
     target: &mut Target,
     params: &pgconn::ConnParams,
     profile: &Result<Profile, crate::krb5conf::LoadError>,
     timeout: Duration,
-) {
+) -> Option<String> {
     target.fact(
         "login",
         format!(
@@ -253,7 +262,11 @@ fn describe(
     match cred::inspect() {
         CredState::Valid(t) | CredState::Expired(t) => {
             target.fact("ticket", format!("{} in {}", t.principal, t.ccache));
+            Some(t.principal)
         }
-        CredState::Missing { ccache, .. } => target.fact("ticket", format!("none in {ccache}")),
+        CredState::Missing { ccache, .. } => {
+            target.fact("ticket", format!("none in {ccache}"));
+            None
+        }
     }
 }
