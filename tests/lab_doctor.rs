@@ -339,6 +339,33 @@ fn onprem_user_without_the_rds_mapping_names_domain_realm() {
 }
 
 #[test]
+fn db_user_without_the_realm_is_told_to_use_the_principal() {
+    let lab = Lab::shared();
+    let s = Scratch::new();
+    lab.kinit("alice", &s.ccache());
+    let r = doctor(
+        &lab,
+        &s,
+        &[("PGUSER", "alice".to_string())],
+        &["-h", "db.example.com", "--no-aws"],
+    );
+    assert_eq!(r.code, 1);
+    assert_eq!(
+        r.root(),
+        ("ccache.tgt", "principal-mismatch"),
+        "{}",
+        r.json["verdict"]
+    );
+    assert!(
+        r.hint("ccache.tgt").contains("-U alice@EXAMPLE.COM"),
+        "{}",
+        r.hint("ccache.tgt")
+    );
+    // The KDC is asked about the ticket's principal, not about "alice" in some realm.
+    assert_eq!(r.status("kdc.tcp"), "pass", "{}", r.check("kdc.tcp"));
+}
+
+#[test]
 fn onprem_user_with_the_generated_config_crosses_the_trust() {
     let lab = Lab::shared();
     let s = Scratch::new();

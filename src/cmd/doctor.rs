@@ -16,7 +16,7 @@ use crate::krb5conf::{
     SystemCanonicalizer,
 };
 use crate::pgconn::{self, GssEncMode, Source, Value};
-use crate::report::{human, json, Report, Target};
+use crate::report::{human, json, progress, Report, Target};
 
 use super::probe::plan;
 
@@ -58,7 +58,16 @@ pub fn run(args: &DoctorArgs) -> u8 {
     };
     let timeout = plan.inputs.timeout;
     let mut target = plan.target;
-    describe(&mut target, &params, &plan.profile, timeout);
+    let mut probe_inputs = plan.inputs;
+    let ticket = describe(&mut target, &params, &plan.profile, timeout);
+    // A DB user without @REALM is no Kerberos principal (RDS compares the login with the full
+    // principal): the KDC probes ask about the ticket's principal instead.
+    if !params.user.value.contains('@') {
+        if let Some((user, realm)) = ticket.as_deref().and_then(|p| p.rsplit_once('@')) {
+            probe_inputs.user = Some(user.to_string());
+            probe_inputs.realm = Some(realm.to_string());
+        }
+    }
 
     // The directory's realm must be the one the DB host maps to (the service principal's realm).
     let expected_realm = match &plan.profile {
@@ -107,7 +116,7 @@ pub fn run(args: &DoctorArgs) -> u8 {
 
     let inputs = run::Inputs {
         params,
-        probe: plan.inputs,
+        probe: probe_inputs,
         profile: Arc::new(plan.profile),
         aws,
         aws_skip_reason,
@@ -120,7 +129,13 @@ pub fn run(args: &DoctorArgs) -> u8 {
         Err(code) => return code,
     };
     let started = Instant::now();
-    let results = runtime.block_on(run::run(&inputs));
+    let show_progress = args.output.format == Format::Human;
+    let results = runtime.block_on(async {
+        tokio::select! {
+            results = run::run(&inputs) => results,
+            never = progress::ticker(timeout, show_progress) => match never {},
+        }
+    });
     // A GSS call stuck on a blackholed KDC must not hold the exit: its step already timed out.
     runtime.shutdown_timeout(Duration::ZERO);
     let report = Report::new("doctor", target, results, PRECEDENCE, started.elapsed());
@@ -156,7 +171,7 @@ pub fn run(args: &DoctorArgs) -> u8 {
             },
         );
         match written {
-            Ok(()) => eprintln!("kerbrds: support bundle written to {}", path.display()),
+            Ok(()) => super::note(&format!("support bundle written to {}", path.display())),
             Err(e) => {
                 super::error(
                     &format!("cannot write the support bundle {}: {e}", path.display()),
@@ -190,13 +205,13 @@ fn predict(
 }
 
 /// What the run is about, stated before the checks: who logs in where, as which service
-/// principal, with which ticket.
+/// principal, with which ticket. Returns the ticket's principal.
 fn describe(
     target: &mut Target,
     params: &pgconn::ConnParams,
     profile: &Result<Profile, crate::krb5conf::LoadError>,
     timeout: Duration,
-) {
+) -> Option<String> {
     target.fact(
         "login",
         format!(
@@ -239,7 +254,11 @@ fn describe(
     match cred::inspect() {
         CredState::Valid(t) | CredState::Expired(t) => {
             target.fact("ticket", format!("{} in {}", t.principal, t.ccache));
+            Some(t.principal)
         }
-        CredState::Missing { ccache, .. } => target.fact("ticket", format!("none in {ccache}")),
+        CredState::Missing { ccache, .. } => {
+            target.fact("ticket", format!("none in {ccache}"));
+            None
+        }
     }
 }

@@ -61,6 +61,12 @@ pub fn runtime() -> Result<tokio::runtime::Runtime, u8> {
         })
 }
 
+/// A one-line notice on stderr (`kerbrds: …`), for what is not part of the report.
+pub fn note(message: &str) {
+    let mut stderr = anstream::stderr().lock();
+    let _ = writeln!(stderr, "kerbrds: {message}");
+}
+
 /// `kerbrds: error: …` then `hint: …` on stderr, for problems that stop kerbrds before checks.
 pub fn error(message: &str, hint: Option<&str>) {
     let mut stderr = anstream::stderr().lock();

@@ -58,30 +58,57 @@ pub async fn run(inp: &Inputs) -> Vec<CheckResult> {
     results.extend(creds);
     name_the_unnamed_spn(&mut results, krb5.value.as_ref());
     explain_login_by_the_port(&mut results);
-    confirm_mapping_warning(&mut results);
+    confirm_warnings(&mut results);
     results
 }
 
-/// krb5.conf alone can only warn that no [domain_realm] entry covers the host (a referral may
-/// still work); a service-ticket failure of the same kind confirms it, so the warning becomes
-/// the failure that explains the others.
-fn confirm_mapping_warning(results: &mut [CheckResult]) {
-    let confirmed = results.iter().any(|r| {
-        r.id == CheckId::GssServiceTicket
-            && r.status == Status::Fail
-            && matches!(
-                r.cause,
-                Some(Cause::DomainRealmMissing | Cause::DomainRealmWrong | Cause::ServerNotFound)
-            )
-    });
-    if !confirmed {
-        return;
-    }
-    for r in results.iter_mut() {
-        if r.id == CheckId::Krb5confDomainRealm && r.status == Status::Warn {
-            r.status = Status::Fail;
-            r.detail
-                .push_str("; confirmed: the service ticket request failed (gss.service_ticket)");
+/// A warning that a later failure proves right: (the warning's check and causes, the failing
+/// check and causes that confirm it). The warning then becomes the failure that explains the
+/// other, so the verdict names it.
+type Confirmation = (CheckId, &'static [Cause], CheckId, &'static [Cause]);
+
+const CONFIRMATIONS: &[Confirmation] = &[
+    // krb5.conf alone can only warn that no [domain_realm] entry covers the host (a referral
+    // may still work); a service ticket failing that way confirms it.
+    (
+        CheckId::Krb5confDomainRealm,
+        &[Cause::DomainRealmMissing, Cause::DomainRealmWrong],
+        CheckId::GssServiceTicket,
+        &[
+            Cause::DomainRealmMissing,
+            Cause::DomainRealmWrong,
+            Cause::ServerNotFound,
+        ],
+    ),
+    // A ticket for another principal than the DB user: pg_hba's gss line cannot match, and the
+    // server falls back to a password or rejects the login.
+    (
+        CheckId::CcacheTgt,
+        &[Cause::PrincipalMismatch],
+        CheckId::DbLogin,
+        &[Cause::PasswordAuthChosen, Cause::PrincipalMismatch],
+    ),
+];
+
+fn confirm_warnings(results: &mut [CheckResult]) {
+    for (warned, warn_causes, failing, fail_causes) in CONFIRMATIONS {
+        let confirmed = results.iter().any(|r| {
+            r.id == *failing
+                && r.status == Status::Fail
+                && r.cause.is_some_and(|c| fail_causes.contains(&c))
+        });
+        if !confirmed {
+            continue;
+        }
+        for r in results.iter_mut() {
+            if r.id == *warned
+                && r.status == Status::Warn
+                && r.cause.is_some_and(|c| warn_causes.contains(&c))
+            {
+                r.status = Status::Fail;
+                r.detail
+                    .push_str(&format!("; confirmed by {}", failing.as_str()));
+            }
         }
     }
 }
@@ -367,7 +394,7 @@ mod tests {
                 "not found",
             ),
         ];
-        confirm_mapping_warning(&mut results);
+        confirm_warnings(&mut results);
         assert_eq!(results[0].status, Status::Fail);
         let mut healthy = vec![
             CheckResult::warn(
@@ -377,7 +404,7 @@ mod tests {
             ),
             CheckResult::pass(CheckId::GssServiceTicket, "got it"),
         ];
-        confirm_mapping_warning(&mut healthy);
+        confirm_warnings(&mut healthy);
         assert_eq!(
             healthy[0].status,
             Status::Warn,

@@ -68,17 +68,26 @@ pub fn judge_tgt(state: &CredState, user: Option<&str>) -> CheckResult {
         CredState::Valid(t) => {
             let left = human_duration(t.remaining);
             let seen = format!("{} has a TGT in {} ({left} left)", t.principal, t.ccache);
-            if let Some(u) = user.filter(|u| u.contains('@') && *u != t.principal) {
+            // RDS matches logins with include_realm=1: the DB user must be the whole principal.
+            if let Some(u) = user.filter(|u| *u != t.principal) {
+                let fix = if u.contains('@') {
+                    format!(
+                        "kinit {u}   (or connect with user={} — PostgreSQL compares the two exactly)",
+                        t.principal
+                    )
+                } else {
+                    format!(
+                        "connect as the principal: -U {0} (or PGUSER={0}); RDS compares the login name with the whole principal, realm included",
+                        t.principal
+                    )
+                };
                 CheckResult::warn(
                     id,
                     Cause::PrincipalMismatch,
                     format!("{seen}, but the DB user is {u}"),
                 )
                 .with_target(t.ccache.clone())
-                .with_hint(format!(
-                    "kinit {u}   (or connect with user={} — PostgreSQL compares the two exactly)",
-                    t.principal
-                ))
+                .with_hint(fix)
             } else if t.remaining < TGT_LOW {
                 CheckResult::warn(id, Cause::TicketExpired, format!("{seen}: it expires soon"))
                     .with_target(t.ccache.clone())
