@@ -261,11 +261,12 @@ mod tests {
                 Status::Pass,
                 None,
             ),
+            // RDS matches with include_realm=1: "alice" can never be alice@EXAMPLE.COM.
             (
                 CredState::Valid(tgt("alice@EXAMPLE.COM", 36000)),
                 Some("alice"),
-                Status::Pass,
-                None,
+                Status::Warn,
+                Some(Cause::PrincipalMismatch),
             ),
             (
                 CredState::Valid(tgt("alice@EXAMPLE.COM", 120)),
