@@ -516,34 +516,53 @@ fn udp_88_dropped_is_a_warning_and_the_login_still_works_on_both_kdc_kinds() {
     }
 }
 
-/// Active Directory: the PAC makes tickets too big for UDP, so TCP 88 is mandatory.
+/// TCP 88 dropped: against Active Directory a failure (the PAC makes tickets too big for UDP:
+/// no service ticket), against MIT a warning (its tickets fit UDP: the login works). Which
+/// one it is comes from the KDC's own PREAUTH_REQUIRED over UDP.
 #[test]
-fn ad_tcp_88_dropped_is_a_failure_because_tickets_carry_a_pac() {
+fn tcp_88_dropped_fails_against_ad_and_warns_against_mit() {
     let lab = Lab::exclusive();
-    let (user, principal, host) = Kdc::Ad.healthy();
-    let s = Scratch::new();
-    lab.kinit(user, &s.ccache());
-    lab.faults(&[["drop", AD_KDC, "88", "tcp"]]);
-    let r = Kdc::Ad.doctor_as(&lab, &s, principal, host);
-    assert_eq!(r.code, 1);
-    assert_eq!(
-        r.root(),
-        ("kdc.tcp", "kdc-tcp-blocked"),
-        "{}",
-        r.json["verdict"]
-    );
-    assert_eq!(r.status("kdc.udp"), "pass");
-    assert!(r.check("kdc.tcp")["detail"]
-        .as_str()
-        .unwrap()
-        .contains("PAC"));
-    assert!(
-        r.hint("kdc.tcp").contains("TCP 88"),
-        "{}",
-        r.hint("kdc.tcp")
-    );
-    // The real client agrees: without TCP no service ticket (the TGS-REQ goes to TCP).
-    assert_ne!(r.status("gss.service_ticket"), "pass");
+    // (KDC kind, kdc.tcp status, exit code, db.login status, the KDC kind in the evidence)
+    let table = [
+        (Kdc::Ad, "fail", 1, "skip", "KDC: Active Directory"),
+        (Kdc::Mit, "warn", 0, "pass", "KDC: MIT Kerberos"),
+    ];
+    for (kdc, status, code, login, kind) in table {
+        let (user, principal, host) = kdc.healthy();
+        let s = Scratch::new();
+        lab.kinit(user, &s.ccache());
+        lab.faults(&[["drop", kdc.addr(), "88", "tcp"]]);
+        let r = kdc.doctor_as(&lab, &s, principal, host);
+        assert!(lab.script(&["fault", "clear"]).status.success());
+        let tcp = r.check("kdc.tcp");
+        assert_eq!(
+            (tcp["status"].as_str(), tcp["cause"].as_str()),
+            (Some(status), Some("kdc-tcp-blocked")),
+            "{kdc:?}: {tcp}"
+        );
+        assert_eq!(r.code, code, "{kdc:?}: {}", r.json["verdict"]);
+        assert_eq!(r.status("kdc.udp"), "pass", "{kdc:?}");
+        assert!(
+            r.check("kdc.udp")["evidence"].to_string().contains(kind),
+            "{kdc:?}: {}",
+            r.check("kdc.udp")
+        );
+        assert!(
+            r.hint("kdc.tcp").contains("TCP 88"),
+            "{}",
+            r.hint("kdc.tcp")
+        );
+        assert_eq!(r.status("db.login"), login, "{kdc:?}");
+        if kdc == Kdc::Ad {
+            assert_eq!(
+                r.root(),
+                ("kdc.tcp", "kdc-tcp-blocked"),
+                "{}",
+                r.json["verdict"]
+            );
+            assert!(tcp["detail"].as_str().unwrap().contains("PAC"));
+        }
+    }
 }
 
 /// The account state from the KDC's answer to a password-less AS-REQ, over both KDC kinds.

@@ -35,6 +35,40 @@ fn kpasswd_id(proto: Proto) -> CheckId {
     }
 }
 
+/// The KDC implementation, as far as its PREAUTH_REQUIRED tells it (measured: Samba AD DC 4.17
+/// offers padata [16, 15, 147, 2, 136, 655, 19], MIT 1.20 [136, 19, 2, 133] with e-text
+/// "NEEDED_PREAUTH"). Active Directory (Windows and Samba) still offers the Windows 2000 PKINIT
+/// draft, PA-PK-AS-REQ-WIN (15), which MIT never implemented.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KdcKind {
+    ActiveDirectory,
+    Mit,
+}
+
+/// 15: PA-PK-AS-REQ-WIN (PA-PK-AS-REP_OLD); 133: PA-FX-COOKIE.
+const PA_PK_AS_REQ_WIN: i32 = 15;
+const PA_FX_COOKIE: i32 = 133;
+
+pub fn kdc_kind(e: &KrbErrorInfo) -> Option<KdcKind> {
+    if e.padata.contains(&PA_PK_AS_REQ_WIN) {
+        Some(KdcKind::ActiveDirectory)
+    } else if e.padata.contains(&PA_FX_COOKIE) || e.e_text.as_deref() == Some("NEEDED_PREAUTH") {
+        Some(KdcKind::Mit)
+    } else {
+        None
+    }
+}
+
+fn kind_of(p: &KdcProbe) -> Option<KdcKind> {
+    match &p.outcome {
+        Outcome::Reply {
+            reply: KdcReply::Error(e),
+            ..
+        } => kdc_kind(e),
+        _ => None,
+    }
+}
+
 fn krb_error_evidence(e: &KrbErrorInfo) -> Vec<String> {
     let mut ev = vec![
         format!("error-code {} ({})", e.code, wire::error_name(e.code)),
@@ -45,6 +79,17 @@ fn krb_error_evidence(e: &KrbErrorInfo) -> Vec<String> {
     }
     if let (Some(r), Some(n)) = (&e.crealm, &e.cname) {
         ev.push(format!("client {n}@{r}"));
+    }
+    if !e.padata.is_empty() {
+        ev.push(format!("pre-authentication offered: {:?}", e.padata));
+    }
+    match kdc_kind(e) {
+        Some(KdcKind::ActiveDirectory) => ev.push(
+            "KDC: Active Directory (offers PA-PK-AS-REQ-WIN, padata 15, as Windows and Samba do)"
+                .into(),
+        ),
+        Some(KdcKind::Mit) => ev.push("KDC: MIT Kerberos (NEEDED_PREAUTH / PA-FX-COOKIE)".into()),
+        None => {}
     }
     ev
 }
@@ -197,9 +242,12 @@ fn no_answer(p: &KdcProbe, reply_free: &Outcome<KdcReply>) -> (String, Cause) {
 fn judge_kdc_failure(
     p: &KdcProbe,
     (mut detail, base): (String, Cause),
-    other_answered: bool,
+    other: Option<Option<KdcKind>>,
     peer_answered: bool,
 ) -> CheckResult {
+    // `other`: the other transport of this address answered (and what kind of KDC it is).
+    let other_answered = other.is_some();
+    let mit_over_udp = other == Some(Some(KdcKind::Mit));
     let id = kdc_id(p.proto);
     let cause = match (p.proto, other_answered, base) {
         (Proto::Udp, true, Cause::KdcTimeout | Cause::KdcRefused) => Cause::KdcUdpOnlyBlocked,
@@ -208,6 +256,8 @@ fn judge_kdc_failure(
     };
     let status = match cause {
         Cause::KdcUdpOnlyBlocked => Status::Warn,
+        // An MIT KDC's tickets (no group-laden PAC) fit UDP: logins still work.
+        Cause::KdcTcpBlocked if mit_over_udp => Status::Warn,
         // Another KDC of the realm answers over this transport: MIT moves on after ~1 s.
         _ if peer_answered => Status::Warn,
         _ => Status::Fail,
@@ -231,6 +281,10 @@ fn judge_kdc_failure(
         Cause::KdcUdpOnlyBlocked => detail.push_str(
             "; TCP works, so MIT clients wait 1 s per request before falling back to TCP",
         ),
+        Cause::KdcTcpBlocked if mit_over_udp => detail.push_str(
+            "; UDP works and this KDC is MIT Kerberos, whose tickets fit UDP, so logins still work \
+             (an Active Directory's would not)",
+        ),
         Cause::KdcTcpBlocked => detail.push_str(
             "; UDP works, but AD tickets carry a PAC that does not fit UDP, so logins fail",
         ),
@@ -251,13 +305,14 @@ pub fn judge_kdcs(probes: &[KdcProbe], realm: &str, user: Option<&str>) -> Vec<C
                 Outcome::Reply { reply, .. } => judge_kdc_reply(p, reply, realm, user),
                 failed => {
                     let why = no_answer(p, failed);
-                    let other_answered = probes
+                    let other = probes
                         .iter()
-                        .any(|o| o.addr == p.addr && o.proto != p.proto && o.answered());
+                        .find(|o| o.addr == p.addr && o.proto != p.proto && o.answered())
+                        .map(kind_of);
                     let peer_answered = probes
                         .iter()
                         .any(|o| o.addr != p.addr && o.proto == p.proto && o.answered());
-                    judge_kdc_failure(p, why, other_answered, peer_answered)
+                    judge_kdc_failure(p, why, other, peer_answered)
                 }
             };
             r.with_target(p.target()).with_elapsed(p.elapsed)
@@ -412,6 +467,7 @@ mod tests {
                 crealm: None,
                 cname: None,
                 server_time: UNIX_EPOCH,
+                padata: vec![],
             }),
             skew: Some(Skew {
                 secs: 0.0,
@@ -674,6 +730,99 @@ mod tests {
             .as_deref()
             .unwrap()
             .contains("kpasswd frank@CORP.EXAMPLE.COM"));
+    }
+
+    /// PREAUTH_REQUIRED as each implementation sends it (padata lists measured in the lab).
+    fn preauth(padata: &[i32], e_text: Option<&str>) -> Outcome<KdcReply> {
+        let mut o = err(25, REALM);
+        if let Outcome::Reply {
+            reply: KdcReply::Error(e),
+            ..
+        } = &mut o
+        {
+            e.padata = padata.to_vec();
+            e.e_text = e_text.map(str::to_string);
+        }
+        o
+    }
+
+    const SAMBA_PA: &[i32] = &[16, 15, 147, 2, 136, 655, 19];
+    const WINDOWS_PA: &[i32] = &[19, 2, 16, 15];
+    const MIT_PA: &[i32] = &[136, 19, 2, 133];
+
+    #[test]
+    fn the_kdc_kind_comes_from_the_preauth_it_offers() {
+        let kind = |o: Outcome<KdcReply>| kind_of(&p(addr(1), Proto::Udp, o));
+        assert_eq!(
+            kind(preauth(
+                SAMBA_PA,
+                Some("Need to use PA-ENC-TIMESTAMP/PA-PK-AS-REQ")
+            )),
+            Some(KdcKind::ActiveDirectory)
+        );
+        assert_eq!(
+            kind(preauth(WINDOWS_PA, None)),
+            Some(KdcKind::ActiveDirectory)
+        );
+        assert_eq!(
+            kind(preauth(MIT_PA, Some("NEEDED_PREAUTH"))),
+            Some(KdcKind::Mit)
+        );
+        assert_eq!(
+            kind(preauth(&[], Some("NEEDED_PREAUTH"))),
+            Some(KdcKind::Mit)
+        );
+        assert_eq!(kind(preauth(&[2, 19], None)), None);
+        assert_eq!(kind(timeout()), None);
+    }
+
+    /// TCP 88 blocked: a failure against Active Directory (its tickets carry a PAC that does
+    /// not fit UDP, verified on Samba) or an unknown KDC, a warning against MIT (logins still
+    /// work over UDP, verified on MIT 1.20).
+    #[test]
+    fn tcp_blocked_fails_against_ad_and_warns_against_mit() {
+        let table: &[(&[i32], Option<&str>, Status)] = &[
+            (SAMBA_PA, None, Status::Fail),
+            (WINDOWS_PA, None, Status::Fail),
+            (&[], None, Status::Fail),
+            (MIT_PA, Some("NEEDED_PREAUTH"), Status::Warn),
+        ];
+        for &(pa, text, status) in table {
+            let rs = judge_kdcs(
+                &[
+                    p(addr(1), Proto::Udp, preauth(pa, text)),
+                    p(addr(1), Proto::Tcp, timeout()),
+                ],
+                REALM,
+                Some("alice"),
+            );
+            assert_eq!(rs[0].status, Status::Pass);
+            assert_eq!(
+                (rs[1].status, rs[1].cause),
+                (status, Some(Cause::KdcTcpBlocked)),
+                "{pa:?}"
+            );
+            let want = if status == Status::Warn {
+                "logins still work"
+            } else {
+                "logins fail"
+            };
+            assert!(rs[1].detail.contains(want), "{}", rs[1].detail);
+            assert!(rs[1].hint.as_deref().unwrap().contains("TCP 88"));
+        }
+        let ev = judge_kdcs(
+            &[p(addr(1), Proto::Udp, preauth(SAMBA_PA, None))],
+            REALM,
+            Some("dave"),
+        );
+        assert!(
+            ev[0]
+                .evidence
+                .iter()
+                .any(|e| e.contains("KDC: Active Directory")),
+            "{:?}",
+            ev[0].evidence
+        );
     }
 
     #[test]

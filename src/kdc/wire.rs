@@ -9,7 +9,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use rasn::types::{BitString, GeneralString, Integer};
 use rasn_kerberos::{
-    AsRep, AsReq, KdcOptions, KdcReq, KdcReqBody, KerberosTime, KrbError, PrincipalName,
+    AsRep, AsReq, KdcOptions, KdcReq, KdcReqBody, KerberosTime, KrbError, MethodData, PrincipalName,
 };
 
 /// RFC 4120 §6.2 name types.
@@ -53,6 +53,8 @@ pub struct KrbErrorInfo {
     pub cname: Option<String>,
     /// The server's clock: stime + susec.
     pub server_time: SystemTime,
+    /// The pre-authentication types the KDC offers (e-data METHOD-DATA of PREAUTH_REQUIRED).
+    pub padata: Vec<i32>,
 }
 
 /// A KDC's answer to an AS-REQ.
@@ -191,6 +193,12 @@ fn krb_error_info(e: &KrbError) -> Result<KrbErrorInfo, WireError> {
         server_time: UNIX_EPOCH
             + Duration::from_secs(secs)
             + Duration::from_micros(u64::try_from(usec).unwrap_or(0)),
+        padata: e
+            .e_data
+            .as_ref()
+            .and_then(|d| rasn::ber::decode::<MethodData>(d).ok())
+            .map(|m| m.iter().map(|p| p.r#type).collect())
+            .unwrap_or_default(),
     })
 }
 
