@@ -92,28 +92,108 @@ fn krb5_conf_without(lab: &Lab, scratch: &Scratch, base: &str, drop: &[&str]) ->
     path.display().to_string()
 }
 
+/// The two kinds of KDC the lab runs: MIT (EXAMPLE.COM, ONPREM.COM) and a real Active Directory
+/// (Samba AD DC, CORP.EXAMPLE.COM). Scenarios that matter for both run over both.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Kdc {
+    Mit,
+    Ad,
+}
+
+impl Kdc {
+    /// The client krb5.conf for this KDC kind (the AD one as `krb5conf generate` writes it).
+    fn env(self, lab: &Lab) -> Vec<(&'static str, String)> {
+        match self {
+            Kdc::Mit => vec![],
+            Kdc::Ad => vec![(
+                "KRB5_CONFIG",
+                lab.env("KERBRDS_LAB_AD_KRB5_CONFIG").to_string(),
+            )],
+        }
+    }
+
+    /// The KDC's address in the lab.
+    fn addr(self) -> &'static str {
+        match self {
+            Kdc::Mit => "127.0.10.1",
+            Kdc::Ad => AD_KDC,
+        }
+    }
+
+    /// The healthy user (lab name, principal) and DB host of this realm.
+    fn healthy(self) -> (&'static str, &'static str, &'static str) {
+        match self {
+            Kdc::Mit => ("alice", "alice@EXAMPLE.COM", RDS_HOST),
+            Kdc::Ad => ("dave", "dave@CORP.EXAMPLE.COM", AD_DB_HOST),
+        }
+    }
+
+    /// doctor against this realm's DB as `principal`, with the ticket in `s`.
+    fn doctor_as(self, lab: &Lab, s: &Scratch, principal: &str, host: &str) -> Run {
+        doctor(
+            lab,
+            s,
+            &self.env(lab),
+            &["-h", host, "-U", principal, "--no-aws"],
+        )
+    }
+}
+
+const AD_KDC: &str = "127.0.30.1";
+const AD_DB_HOST: &str = "db.corp.example.com";
+
+/// (KDC kind, user, user principal, host) of the healthy lab.
+const HEALTHY: &[(Kdc, &str, &str, &str)] = &[
+    (Kdc::Mit, "alice", "alice@EXAMPLE.COM", RDS_HOST),
+    (Kdc::Mit, "alice", "alice@EXAMPLE.COM", "db.example.com"),
+    (Kdc::Ad, "dave", "dave@CORP.EXAMPLE.COM", AD_DB_HOST),
+    (Kdc::Ad, "dave", "dave@CORP.EXAMPLE.COM", RDS_HOST),
+];
+
 #[test]
-fn healthy_lab_is_all_green_on_both_names() {
+fn healthy_lab_is_all_green_on_both_names_and_both_kdc_kinds() {
     let lab = Lab::shared();
-    for host in [RDS_HOST, "db.example.com"] {
+    for &(kdc, user, principal, host) in HEALTHY {
         let s = Scratch::new();
-        lab.kinit("alice", &s.ccache());
-        let r = doctor(&lab, &s, &[], &["-h", host]);
+        lab.kinit(user, &s.ccache());
+        // The moto directory is EXAMPLE.COM's: the aws.* checks speak for the MIT RDS name only.
+        let aws_applies = kdc == Kdc::Mit && host == RDS_HOST;
+        let mut args = vec!["-h", host, "-U", principal];
+        if kdc == Kdc::Ad {
+            args.push("--no-aws");
+        }
+        let r = doctor(&lab, &s, &kdc.env(&lab), &args);
         let bad: Vec<_> = r.json["checks"]
             .as_array()
             .unwrap()
             .iter()
             .filter(|c| c["status"] != "pass")
-            .filter(|c| {
-                !(host == "db.example.com" && c["id"].as_str().unwrap().starts_with("aws."))
-            })
+            .filter(|c| aws_applies || !c["id"].as_str().unwrap().starts_with("aws."))
             .collect();
-        assert!(bad.is_empty(), "{host}: {bad:#?}");
-        assert_eq!(r.code, 0);
+        assert!(bad.is_empty(), "{kdc:?} {user} {host}: {bad:#?}");
+        assert_eq!(r.code, 0, "{kdc:?} {user} {host}");
         assert_eq!(r.json["version"], 1);
         for id in kerbrds::check::CheckId::ALL.iter().map(|c| c.as_str()) {
-            assert!(!r.checks(id).is_empty(), "{host}: {id} missing");
+            assert!(!r.checks(id).is_empty(), "{kdc:?} {host}: {id} missing");
         }
+        let kdcs: Vec<_> = r
+            .checks("kdc.tcp")
+            .iter()
+            .map(|c| c["target"].clone())
+            .collect();
+        assert!(
+            kdcs.iter()
+                .any(|t| t.as_str().unwrap_or("").starts_with(kdc.addr())),
+            "{kdc:?}: probed {kdcs:?}"
+        );
+        assert!(
+            r.check("db.login")["detail"]
+                .as_str()
+                .unwrap()
+                .contains(principal),
+            "{kdc:?}: {}",
+            r.check("db.login")
+        );
     }
 }
 
@@ -419,15 +499,234 @@ fn rekeyed_service_says_kdestroy_and_kinit() {
 }
 
 #[test]
-fn udp_88_dropped_is_a_warning_and_the_login_still_works() {
+fn udp_88_dropped_is_a_warning_and_the_login_still_works_on_both_kdc_kinds() {
     let lab = Lab::exclusive();
-    let s = alice_with_faults(&lab, &[["drop", "127.0.10.1", "88", "udp"]]);
-    let r = doctor(&lab, &s, &[], &["-h", RDS_HOST, "--no-aws"]);
+    for kdc in [Kdc::Mit, Kdc::Ad] {
+        let (user, principal, host) = kdc.healthy();
+        let s = Scratch::new();
+        lab.kinit(user, &s.ccache());
+        lab.faults(&[["drop", kdc.addr(), "88", "udp"]]);
+        let r = kdc.doctor_as(&lab, &s, principal, host);
+        assert!(lab.script(&["fault", "clear"]).status.success());
+        assert_eq!(r.code, 0, "{kdc:?}: {}", r.json["verdict"]);
+        assert_eq!(r.status("kdc.udp"), "warn", "{kdc:?}");
+        assert_eq!(r.check("kdc.udp")["cause"], "kdc-udp-blocked", "{kdc:?}");
+        assert_eq!(r.status("kdc.tcp"), "pass", "{kdc:?}");
+        assert_eq!(r.status("db.login"), "pass", "{kdc:?}");
+    }
+}
+
+/// Active Directory: the PAC makes tickets too big for UDP, so TCP 88 is mandatory.
+#[test]
+fn ad_tcp_88_dropped_is_a_failure_because_tickets_carry_a_pac() {
+    let lab = Lab::exclusive();
+    let (user, principal, host) = Kdc::Ad.healthy();
+    let s = Scratch::new();
+    lab.kinit(user, &s.ccache());
+    lab.faults(&[["drop", AD_KDC, "88", "tcp"]]);
+    let r = Kdc::Ad.doctor_as(&lab, &s, principal, host);
+    assert_eq!(r.code, 1);
+    assert_eq!(
+        r.root(),
+        ("kdc.tcp", "kdc-tcp-blocked"),
+        "{}",
+        r.json["verdict"]
+    );
+    assert_eq!(r.status("kdc.udp"), "pass");
+    assert!(r.check("kdc.tcp")["detail"]
+        .as_str()
+        .unwrap()
+        .contains("PAC"));
+    assert!(
+        r.hint("kdc.tcp").contains("TCP 88"),
+        "{}",
+        r.hint("kdc.tcp")
+    );
+    // The real client agrees: without TCP no service ticket (the TGS-REQ goes to TCP).
+    assert_ne!(r.status("gss.service_ticket"), "pass");
+}
+
+/// The account state from the KDC's answer to a password-less AS-REQ, over both KDC kinds.
+#[test]
+fn the_users_account_state_without_a_password_on_both_kdc_kinds() {
+    let lab = Lab::shared();
+    // (KDC kind, user principal, kdc.tcp status, cause)
+    let table: &[(Kdc, &str, &str, Option<&str>)] = &[
+        (Kdc::Mit, "alice@EXAMPLE.COM", "pass", None),
+        (
+            Kdc::Mit,
+            "nobody@EXAMPLE.COM",
+            "fail",
+            Some("client-unknown"),
+        ),
+        (Kdc::Ad, "dave@CORP.EXAMPLE.COM", "pass", None),
+        (
+            Kdc::Ad,
+            "nobody@CORP.EXAMPLE.COM",
+            "fail",
+            Some("client-unknown"),
+        ),
+        // AD matches the realm in any case and echoes it, but its tickets name the upper-case
+        // realm: kinit fails with "KDC reply did not match expectations".
+        (
+            Kdc::Ad,
+            "dave@corp.example.com",
+            "fail",
+            Some("realm-not-upper-case"),
+        ),
+    ];
+    for &(kdc, principal, status, cause) in table {
+        let s = Scratch::new();
+        let host = kdc.healthy().2;
+        let r = kdc.doctor_as(&lab, &s, principal, host);
+        let c = r.check("kdc.tcp");
+        assert_eq!(c["status"], status, "{kdc:?} {principal}: {c}");
+        assert_eq!(c["cause"].as_str(), cause, "{kdc:?} {principal}: {c}");
+        if status != "pass" {
+            assert!(c["hint"].as_str().is_some_and(|h| !h.is_empty()), "{c}");
+        }
+    }
+    // What the lower-case realm does to a real kinit against AD.
+    let s = Scratch::new();
+    let out = lab
+        .command("kinit")
+        .env("KRB5_CONFIG", lab.env("KERBRDS_LAB_AD_KRB5_CONFIG"))
+        .env("KRB5CCNAME", s.ccache())
+        .arg("dave@corp.example.com")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .and_then(|mut c| {
+            use std::io::Write;
+            writeln!(c.stdin.take().unwrap(), "{}", lab.secret("dave.pw"))?;
+            c.wait_with_output()
+        })
+        .expect("kinit");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(
+        err.contains("KDC reply did not match expectations"),
+        "{err}"
+    );
+}
+
+/// AD: an account disabled after kinit keeps its TGT, but the KDC refuses every service ticket
+/// (KDC_ERR_POLICY); Samba still answers PREAUTH_REQUIRED to the password-less AS-REQ.
+#[test]
+fn ad_account_disabled_after_kinit_is_kdc_policy_with_the_admin_fix() {
+    let lab = Lab::exclusive();
+    let s = Scratch::new();
+    lab.kinit("erin", &s.ccache());
+    assert!(lab.script(&["ad", "disable", "erin"]).status.success());
+    let r = Kdc::Ad.doctor_as(&lab, &s, "erin@CORP.EXAMPLE.COM", AD_DB_HOST);
+    assert_eq!(r.code, 1);
+    assert_eq!(
+        r.root(),
+        ("gss.service_ticket", "account-disabled"),
+        "{}",
+        r.json["verdict"]
+    );
+    let hint = r.hint("gss.service_ticket");
+    assert!(
+        hint.contains("Enable-ADAccount") && hint.contains("kinit erin@CORP.EXAMPLE.COM"),
+        "{hint}"
+    );
+    assert_eq!(
+        r.status("kdc.tcp"),
+        "pass",
+        "Samba: PREAUTH_REQUIRED for a disabled account"
+    );
+    assert_eq!(r.status("db.login"), "skip");
+}
+
+/// AD: a password that expired (or must change at next logon) after kinit: KDC_ERR_KEY_EXPIRED.
+#[test]
+fn ad_expired_password_names_kpasswd() {
+    let lab = Lab::exclusive();
+    let s = Scratch::new();
+    lab.kinit("frank", &s.ccache());
+    assert!(lab.script(&["ad", "expire", "frank"]).status.success());
+    let r = Kdc::Ad.doctor_as(&lab, &s, "frank@CORP.EXAMPLE.COM", AD_DB_HOST);
+    assert_eq!(r.code, 1);
+    assert_eq!(
+        r.root(),
+        ("gss.service_ticket", "password-expired"),
+        "{}",
+        r.json["verdict"]
+    );
+    let hint = r.hint("gss.service_ticket");
+    assert!(hint.contains("kpasswd frank@CORP.EXAMPLE.COM"), "{hint}");
+    assert_eq!(
+        r.status("kpasswd.tcp"),
+        "pass",
+        "kpasswd is reachable for the change"
+    );
+}
+
+/// AD says "Server not found in Kerberos database" without naming the principal: kerbrds
+/// names the SPN it asked for and where the realm came from.
+#[test]
+fn ad_spn_missing_names_the_spn_and_where_its_realm_came_from() {
+    let lab = Lab::shared();
+    let (user, principal, _) = Kdc::Ad.healthy();
+    let s = Scratch::new();
+    lab.kinit(user, &s.ccache());
+    let r = Kdc::Ad.doctor_as(&lab, &s, principal, "nospn.corp.example.com");
+    assert_eq!(r.code, 1);
+    assert_eq!(
+        r.root(),
+        ("gss.service_ticket", "server-not-found"),
+        "{}",
+        r.json["verdict"]
+    );
+    let detail = r.check("gss.service_ticket")["detail"].as_str().unwrap();
+    assert!(
+        detail.contains("Server not found in Kerberos database"),
+        "{detail}"
+    );
+    assert!(
+        detail.contains("asked for postgres/nospn.corp.example.com@CORP.EXAMPLE.COM"),
+        "{detail}"
+    );
+    assert!(
+        detail.contains("[domain_realm] .corp.example.com at") && detail.contains("krb5-ad.conf:"),
+        "{detail}"
+    );
+    assert!(r
+        .hint("gss.service_ticket")
+        .contains("postgres/nospn.corp.example.com"));
+}
+
+/// AD: an SPN account without AES enctypes gets RC4 service tickets: a warning, the login works.
+#[test]
+fn ad_rc4_only_spn_account_is_a_warning_and_the_login_works() {
+    let lab = Lab::shared();
+    let (user, principal, _) = Kdc::Ad.healthy();
+    let s = Scratch::new();
+    lab.kinit(user, &s.ccache());
+    let r = Kdc::Ad.doctor_as(&lab, &s, principal, "rc4db.corp.example.com");
     assert_eq!(r.code, 0, "{}", r.json["verdict"]);
-    assert_eq!(r.status("kdc.udp"), "warn");
-    assert_eq!(r.check("kdc.udp")["cause"], "kdc-udp-blocked");
-    assert_eq!(r.status("kdc.tcp"), "pass");
+    let t = r.check("gss.service_ticket");
+    assert_eq!(
+        (t["status"].as_str(), t["cause"].as_str()),
+        (Some("warn"), Some("service-ticket-rc4")),
+        "{t}"
+    );
+    assert!(
+        t["detail"].as_str().unwrap().contains("arcfour-hmac"),
+        "{t}"
+    );
+    assert!(r
+        .hint("gss.service_ticket")
+        .contains("msDS-SupportedEncryptionTypes = 24"));
     assert_eq!(r.status("db.login"), "pass");
+    // The AES account of the healthy name: evidence says so.
+    let s2 = Scratch::new();
+    lab.kinit(user, &s2.ccache());
+    let ok = Kdc::Ad.doctor_as(&lab, &s2, principal, AD_DB_HOST);
+    let ev = ok.check("gss.service_ticket")["evidence"].to_string();
+    assert!(ev.contains("aes256-cts-hmac-sha1-96"), "{ev}");
 }
 
 #[test]

@@ -56,6 +56,7 @@ pub async fn run(inp: &Inputs) -> Vec<CheckResult> {
     results.extend(aws);
     results.extend(network);
     results.extend(creds);
+    name_the_unnamed_spn(&mut results, krb5.value.as_ref());
     explain_login_by_the_port(&mut results);
     confirm_warnings(&mut results);
     results
@@ -108,6 +109,28 @@ fn confirm_warnings(results: &mut [CheckResult]) {
                 r.detail
                     .push_str(&format!("; confirmed by {}", failing.as_str()));
             }
+        }
+    }
+}
+
+/// Active Directory answers a missing SPN with "Server not found in Kerberos database" and names
+/// no principal (MIT names it): say which principal was asked for and where its realm came from.
+fn name_the_unnamed_spn(results: &mut [CheckResult], prediction: Option<&SpnPrediction>) {
+    let Some(p) = prediction else { return };
+    let asked = p.principal();
+    for r in results.iter_mut() {
+        let unnamed = r.id == CheckId::GssServiceTicket
+            && r.status == Status::Fail
+            && r.cause == Some(Cause::ServerNotFound)
+            && r.evidence.iter().any(|e| e.contains("Server not found"));
+        if unnamed {
+            r.detail.push_str(&format!(
+                "; the KDC (Active Directory) names no principal: kerbrds asked for {asked} ({}), \
+                 and no account in the directory holds that SPN",
+                p.realm.source()
+            ));
+            r.evidence
+                .push(format!("asked for {asked} ({})", p.realm.source()));
         }
     }
 }
@@ -181,11 +204,18 @@ async fn credential_chain(inp: &Inputs) -> Vec<CheckResult> {
     };
     let ticket = step(CheckId::GssServiceTicket, t, async {
         let r = gss::check_service_ticket(&p.host.value, &p.krbsrvname.value).await;
-        let ok = r.status == Status::Pass;
+        // A warning (an RC4 ticket) is still a ticket: the login goes on.
+        let ok = r.status != Status::Fail;
         Checked::one(r, ok.then_some(()))
     })
     .await;
-    results.extend(ticket.results);
+    // The account-state fixes name the ticket's own principal, which only this chain knows.
+    results.extend(ticket.results.into_iter().map(|mut r| {
+        if let Some(c @ (Cause::AccountDisabled | Cause::PasswordExpired)) = r.cause {
+            r.hint = Some(gss::hint(c, None, Some(&tgt.principal)));
+        }
+        r
+    }));
     if ticket.value.is_none() {
         let why = "no service ticket for the DB (see gss.service_ticket)";
         results.push(CheckResult::skip(CheckId::DbLogin, why));

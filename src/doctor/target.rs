@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use crate::gss::cred::{self, CredState};
 use crate::krb5conf::{
-    predict_service_principal, Canonicalizer, HostRealm, LoadError, Profile, SpnPrediction,
+    predict_service_principal, Canonicalizer, LoadError, Profile, SpnPrediction,
     SystemCanonicalizer,
 };
 use crate::pgconn::ConnParams;
@@ -57,15 +57,7 @@ pub fn describe(
                 if let Some(a) = address {
                     target.fact("address", a.to_string());
                 }
-                let mapped = match &prediction.realm {
-                    HostRealm::Mapped { key, location, .. } => {
-                        format!("realm from [domain_realm] {key} at {location}")
-                    }
-                    HostRealm::Referral { .. } => {
-                        "no [domain_realm] entry: referral, then a realm guessed from the name"
-                            .to_string()
-                    }
-                };
+                let mapped = prediction.realm.source();
                 let rewritten = if prediction.rewritten() {
                     "; REWRITTEN by DNS canonicalization, see krb5conf.domain_realm"
                 } else {

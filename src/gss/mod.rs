@@ -8,6 +8,7 @@
 pub mod classify;
 pub mod context;
 pub mod cred;
+pub mod ticket;
 
 use std::time::{Duration, Instant};
 
@@ -106,12 +107,22 @@ pub async fn check_service_ticket(host: &str, krbsrvname: &str) -> CheckResult {
         Ok(client) => {
             let spn = client.spn().to_string();
             let (_client, r) = client.step(None).await;
-            r.map(|tok| (spn, tok.map_or(0, |t| t.len())))
+            r.map(|tok| (spn, tok))
         }
         Err(f) => Err(f),
     };
-    judge_service_ticket(&context::spn_of(krbsrvname, host), &outcome)
-        .with_elapsed(started.elapsed())
+    let etype = outcome
+        .as_ref()
+        .ok()
+        .and_then(|(_, tok)| tok.as_deref())
+        .and_then(ticket::ticket_enctype);
+    let spn = outcome
+        .as_ref()
+        .map_or_else(|_| context::spn_of(krbsrvname, host), |(s, _)| s.clone());
+    let outcome = outcome.map(|(s, tok)| (s, tok.map_or(0, |t| t.len())));
+    let r = judge_service_ticket(&context::spn_of(krbsrvname, host), &outcome);
+    // An issued ticket may still be RC4 (an AD account without AES enctypes): a warning.
+    ticket::judge_ticket_enctype(r, &spn, etype).with_elapsed(started.elapsed())
 }
 
 /// Judges the first context step: `Ok((spn, AP-REQ length))` or the classified failure.
@@ -173,6 +184,15 @@ pub fn hint(cause: Cause, principal: Option<&str>, user: Option<&str>) -> String
         Cause::TrustBroken => format!(
             "no cross-realm ticket ({p}): verify the forest trust (aws ds verify-trust) and that \
              [domain_realm] in {conf} maps the DB host to the directory's realm"
+        ),
+        Cause::AccountDisabled => format!(
+            "the KDC refuses {who} any service ticket: an AD administrator enables or unlocks the \
+             account (Enable-ADAccount / Unlock-ADAccount, or samba-tool user enable), then \
+             kdestroy && kinit {who}"
+        ),
+        Cause::PasswordExpired => format!(
+            "the password of {who} has expired: change it with kpasswd {who} (UDP/TCP 464 to a \
+             domain controller, see kpasswd.*) or have an AD administrator reset it, then kinit {who}"
         ),
         c => c.fix().to_string(),
     }
