@@ -169,6 +169,19 @@ causes! {
     ClientRevoked => "client-revoked",
         "the account is disabled or locked out: 'Client's credentials have been revoked'",
         "ask an AD administrator to enable or unlock the account";
+    /// Active Directory: the account was disabled (or locked, or expired) after kinit; the TGT
+    /// still exists, but the KDC refuses every service ticket (Samba and Windows: KDC_ERR_POLICY).
+    AccountDisabled => "account-disabled",
+        "the account was disabled, locked or expired after kinit: the KDC refuses service tickets with 'KDC policy rejects request' (KDC_ERR_POLICY)",
+        "ask an AD administrator to enable or unlock the account (Enable-ADAccount / Unlock-ADAccount USER), then kdestroy && kinit USER@REALM";
+    /// Active Directory: the password has expired or must change at next logon (KDC_ERR_KEY_EXPIRED).
+    PasswordExpired => "password-expired",
+        "the account's password has expired or must be changed at next logon: 'Password has expired' (KDC_ERR_KEY_EXPIRED); no ticket is issued until it changes",
+        "change the password: kpasswd USER@REALM (needs UDP/TCP 464 to a domain controller), or ask an AD administrator to reset it; then kinit USER@REALM";
+    /// Active Directory: the service ticket is RC4 because the SPN's account lacks AES enctypes.
+    ServiceTicketRc4 => "service-ticket-rc4",
+        "the DB's service ticket is encrypted with RC4 (arcfour-hmac): the account holding the SPN has no AES enctypes; RC4 is deprecated, and clients or domain controllers that disable it then fail with 'KDC has no support for encryption type'",
+        "on the account that holds the SPN: Set-ADUser ACCOUNT -KerberosEncryptionType AES128,AES256 (msDS-SupportedEncryptionTypes = 24), reset its password so AES keys exist, re-export the keytab; then kdestroy && kinit";
     /// B-15 (reachability of kpasswd).
     KpasswdUnreachable => "kpasswd-unreachable",
         "kpasswd (464) is unreachable: a user whose password must change at first logon cannot change it",

@@ -278,18 +278,8 @@ pub struct LoginListArgs {
 pub struct ProbeArgs {
     #[command(flatten)]
     pub conn: crate::pgconn::ConnArgs,
-    /// Seconds each probe waits for an answer (all probes run at once).
-    #[arg(long, value_name = "SECS", default_value_t = 3.0)]
-    pub timeout: f64,
-    /// DNS server to query instead of /etc/resolv.conf's (repeatable).
-    #[arg(long = "dns-server", value_name = "IP")]
-    pub dns_servers: Vec<std::net::IpAddr>,
-    /// Kerberos realm (default: the user's @REALM, else default_realm in krb5.conf).
-    #[arg(long, value_name = "REALM")]
-    pub realm: Option<String>,
-    /// KDC to probe, HOST[:PORT] (repeatable; default: the realm's kdc lines in krb5.conf, plus SRV records).
-    #[arg(long = "kdc", value_name = "HOST[:PORT]")]
-    pub kdcs: Vec<String>,
+    #[command(flatten)]
+    pub net: NetworkArgs,
     #[command(flatten)]
     pub output: OutputArgs,
     /// Print help.
@@ -385,18 +375,8 @@ pub struct Krb5confGenerateArgs {
 pub struct DoctorArgs {
     #[command(flatten)]
     pub conn: crate::pgconn::ConnArgs,
-    /// Seconds each check may take (all checks run at once, so this bounds the whole run).
-    #[arg(long, value_name = "SECS", default_value_t = 3.0)]
-    pub timeout: f64,
-    /// DNS server to query instead of /etc/resolv.conf's (repeatable).
-    #[arg(long = "dns-server", value_name = "IP")]
-    pub dns_servers: Vec<std::net::IpAddr>,
-    /// Kerberos realm (default: the user's @REALM, else default_realm in krb5.conf).
-    #[arg(long, value_name = "REALM")]
-    pub realm: Option<String>,
-    /// KDC to probe, HOST[:PORT] (repeatable; default: krb5.conf's kdc lines plus SRV records).
-    #[arg(long = "kdc", value_name = "HOST[:PORT]")]
-    pub kdcs: Vec<String>,
+    #[command(flatten)]
+    pub net: NetworkArgs,
     /// The DB instance identifier (default: taken from an RDS endpoint name).
     #[arg(long, value_name = "ID")]
     pub instance: Option<String>,
@@ -419,4 +399,21 @@ pub struct DoctorArgs {
     /// Print help.
     #[arg(long, action = clap::ArgAction::Help)]
     pub help: Option<bool>,
+}
+
+/// The network inputs `probe` and `doctor` share.
+#[derive(Debug, Clone, Args)]
+pub struct NetworkArgs {
+    /// Seconds each check may wait (all checks run at once, so this bounds the whole run).
+    #[arg(long, value_name = "SECS", default_value_t = 3.0)]
+    pub timeout: f64,
+    /// DNS server to query instead of /etc/resolv.conf's (repeatable).
+    #[arg(long = "dns-server", value_name = "IP")]
+    pub dns_servers: Vec<std::net::IpAddr>,
+    /// Kerberos realm (default: the user's @REALM, else default_realm in krb5.conf).
+    #[arg(long, value_name = "REALM")]
+    pub realm: Option<String>,
+    /// KDC to probe, HOST[:PORT] (repeatable; default: the realm's kdc lines in krb5.conf, plus SRV records).
+    #[arg(long = "kdc", value_name = "HOST[:PORT]")]
+    pub kdcs: Vec<String>,
 }

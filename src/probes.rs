@@ -264,7 +264,7 @@ async fn realm_chain(servers: &[SocketAddr], inputs: &ProbeInputs) -> Vec<CheckR
     let kdcs: Vec<(String, u16)> = inputs.kdcs.iter().map(|k| host_port(k, KDC_PORT)).collect();
     let user_job = RealmJob {
         realm,
-        user: inputs.user.as_deref(),
+        user: kdc::probe_user(inputs.user.as_deref()),
         kdc_values: &inputs.kdcs,
         kpasswd: Some(kpasswd_endpoints(inputs, &kdcs)),
         kdcs,
@@ -351,5 +351,46 @@ mod tests {
             kpasswd_endpoints(&inputs, &kdcs),
             vec![("kdc1.example.com".into(), 464), ("10.0.0.2".into(), 1464)]
         );
+    }
+
+    #[tokio::test]
+    async fn without_inputs_every_probe_skips_with_its_reason() {
+        let inputs = ProbeInputs {
+            db: None,
+            realm: None,
+            user: None,
+            kdcs: vec![],
+            kpasswd: vec![],
+            dns_servers: vec![],
+            service_realm: None,
+            timeout: Duration::from_millis(100),
+        };
+        let results = run(&inputs).await;
+        let mut ids: Vec<&str> = results.iter().map(|r| r.id.as_str()).collect();
+        ids.sort_unstable();
+        assert_eq!(
+            ids,
+            [
+                "clock.skew",
+                "db.gssenc",
+                "db.ssl",
+                "db.tcp",
+                "dns.host",
+                "dns.srv",
+                "dns.tcp",
+                "dns.udp",
+                "kdc.tcp",
+                "kdc.udp",
+                "kpasswd.tcp",
+                "kpasswd.udp"
+            ]
+        );
+        assert!(results
+            .iter()
+            .all(|r| r.status == crate::check::Status::Skip));
+        assert!(results
+            .iter()
+            .filter(|r| r.id == CheckId::KdcUdp)
+            .all(|r| r.detail.contains("--realm")));
     }
 }

@@ -529,3 +529,87 @@ fn tls_certificate_checks_follow_libpq() {
         "{doc}"
     );
 }
+
+#[test]
+fn sslmode_allow_and_disable_behave_like_libpq() {
+    let lab = Lab::shared();
+    let s = Scratch::new();
+    lab.kinit("alice", &s.ccache());
+    // allow: plain first; pg_hba (RDS-like) refuses it, so libpq retries with TLS.
+    let allow = "host=db.example.com sslmode=allow gssencmode=disable";
+    let rows = same_as_psql(&lab, &s.ccache(), allow, STAT_SQL);
+    assert_eq!(rows.trim(), "t|alice@EXAMPLE.COM|f|t");
+    let mut cmd = lab.kerbrds();
+    cmd.env("KRB5CCNAME", s.ccache()).args(["connect", allow]);
+    let (code, doc) = kerbrds_json(&lab, &mut cmd);
+    assert_eq!(code, 0, "{doc}");
+    let attempts = doc["session"]["attempts"].as_array().unwrap();
+    assert_eq!(attempts.len(), 1, "{doc}");
+    assert!(attempts[0]
+        .as_str()
+        .unwrap()
+        .contains("no pg_hba.conf entry"));
+    // disable: no encryption at all, which RDS refuses.
+    let disable = "host=db.example.com sslmode=disable gssencmode=disable";
+    let (ok, _, err) = psql(&lab, &s.ccache(), disable, "select 1");
+    assert!(!ok && err.contains("no pg_hba.conf entry"), "{err}");
+    let (code, doc) = cause_of(&lab, &s.ccache(), disable);
+    assert_eq!(
+        (code, &doc["failure"]["cause"]),
+        (1, &Value::from("no-hba-entry")),
+        "{doc}"
+    );
+    assert_eq!(doc["failure"]["server"]["sqlstate"], "28000");
+}
+
+#[test]
+fn a_client_clock_ten_minutes_behind_is_clock_skew_reported_once() {
+    let lab = Lab::shared();
+    let s = Scratch::new();
+    lab.kinit("alice", &s.ccache());
+    let skewed = |program: &str, args: &[&str]| {
+        run(lab
+            .command("faketime")
+            .env("KRB5CCNAME", s.ccache())
+            .env("FAKETIME_DONT_FAKE_MONOTONIC", "1")
+            .args(["-f", "-10m", program])
+            .args(args))
+    };
+    let (ok, _, psql_err) = skewed("psql", &["-XAtw", "host=db.example.com", "-c", "select 1"]);
+    assert!(!ok);
+    assert_eq!(
+        psql_err.matches("Clock skew too great").count(),
+        2,
+        "{psql_err}"
+    );
+    let bin = env!("CARGO_BIN_EXE_kerbrds");
+    let (ok, out, err) = skewed(bin, &["connect", "host=db.example.com", "--format", "json"]);
+    assert!(!ok, "{err}");
+    let doc: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(doc["failure"]["cause"], "clock-skew", "{doc}");
+    assert_eq!(
+        doc["failure"]["detail"],
+        "GSSAPI failed: Clock skew too great"
+    );
+}
+
+#[test]
+fn a_failing_statement_exits_1_with_the_servers_message_like_psql() {
+    let lab = Lab::shared();
+    let s = Scratch::new();
+    lab.kinit("alice", &s.ccache());
+    let (ok, _, psql_err) = psql(&lab, &s.ccache(), "host=db.example.com", "select 1/0");
+    assert!(
+        !ok && psql_err.contains("ERROR:  division by zero"),
+        "{psql_err}"
+    );
+    let out = lab
+        .kerbrds()
+        .env("KRB5CCNAME", s.ccache())
+        .args(["connect", "host=db.example.com", "-c", "select 1/0"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("ERROR:  division by zero"), "{err}");
+}

@@ -314,3 +314,29 @@ fn an_oversized_encrypted_packet_is_refused() {
         "GSS-encrypted packet of 20000 bytes; at most 16380 are allowed",
     );
 }
+
+#[test]
+fn an_sspi_request_is_answered_with_a_gss_token_as_libpq_does() {
+    let lab = Lab::shared();
+    let s = Scratch::new();
+    lab.kinit("alice", &s.ccache());
+    let got = Arc::new(AtomicBool::new(false));
+    let g = got.clone();
+    let f = plain_fake(move |s| {
+        s.write_all(&auth_message(9, b"")).unwrap();
+        let mut hdr = [0u8; 5];
+        s.read_exact(&mut hdr).unwrap();
+        g.store(hdr[0] == b'p', Ordering::SeqCst);
+    });
+    let (code, doc, _) = connect(&lab, &s.ccache(), f.port, PLAIN);
+    assert_eq!(code, 1);
+    assert!(
+        got.load(Ordering::SeqCst),
+        "no GSSResponse to the SSPI request: {doc}"
+    );
+    assert_failure(
+        &doc,
+        "server-fatal",
+        "closed the connection during authentication",
+    );
+}

@@ -81,17 +81,7 @@ fn no_ccache_fails_with_no_credentials_and_names_the_cache() {
 fn an_expired_tgt_fails_although_gss_acquires_it() {
     let lab = Lab::shared();
     let s = Scratch::new();
-    let mut kinit = lab.command("kinit");
-    kinit
-        .env("KRB5CCNAME", s.ccache())
-        .args(["-l", "2s", "alice@EXAMPLE.COM"])
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::null());
-    let mut child = kinit.spawn().unwrap();
-    use std::io::Write;
-    writeln!(child.stdin.take().unwrap(), "{}", lab.secret("alice.pw")).unwrap();
-    assert!(child.wait().unwrap().success());
-    std::thread::sleep(std::time::Duration::from_secs(3));
+    lab.expired_tgt(&s.ccache(), 2);
     let c = with_env(&lab, &s.ccache(), None, || {
         rt().block_on(gss::check_tgt(None))
     });

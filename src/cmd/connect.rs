@@ -22,16 +22,9 @@ pub fn run(args: &ConnectArgs) -> u8 {
             return exit::CANNOT_RUN;
         }
     };
-    let rt = match tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-    {
-        Ok(rt) => rt,
-        Err(e) => {
-            super::error(&format!("cannot start the async runtime: {e}"), None);
-            return exit::CANNOT_RUN;
-        }
+    let rt = match super::runtime() {
+        Ok(r) => r,
+        Err(code) => return code,
     };
     let code = rt.block_on(session(args, &params));
     // A KDC call still blocked in GSS (blackholed KDC) must not hold the exit.

@@ -1,6 +1,6 @@
-//! `kerbrds doctor`: states the target, runs every check at once (src/doctor/run.rs), prints
-//! one report and the verdict. Read-only: no kinit, no file written (but `--bundle`), no
-//! mutating AWS call.
+//! `kerbrds doctor`: states the target (src/doctor/target.rs), runs every check at once
+//! (src/doctor/run.rs), prints one report and the verdict. Read-only: no kinit, no file
+//! written (but `--bundle`), no mutating AWS call.
 
 use std::io::Write;
 use std::sync::Arc;
@@ -8,13 +8,14 @@ use std::time::{Duration, Instant};
 
 use crate::aws::AwsInputs;
 use crate::cli::{DoctorArgs, Format};
+use crate::doctor::target::describe;
 use crate::doctor::{bundle, precedence::PRECEDENCE, run};
 use crate::exit;
-use crate::gss::cred::{self, CredState};
+use crate::krb5conf::HostRealm;
 use crate::pgconn::{self, GssEncMode, Source, Value};
-use crate::report::{human, json, Report, Target};
+use crate::report::{human, json, progress, Report};
 
-use super::probe::{plan, NetArgs};
+use super::probe::plan;
 
 fn env(k: &str) -> Option<String> {
     std::env::var(k).ok()
@@ -45,14 +46,7 @@ pub fn run(args: &DoctorArgs) -> u8 {
             return exit::CANNOT_RUN;
         }
     };
-    let net = NetArgs {
-        conn: &args.conn,
-        timeout: args.timeout,
-        dns_servers: &args.dns_servers,
-        realm: args.realm.as_deref(),
-        kdcs: &args.kdcs,
-    };
-    let plan = match plan(&net, &env) {
+    let plan = match plan(&args.conn, &args.net, &env) {
         Ok(p) => p,
         Err((message, hint)) => {
             super::error(&message, hint.as_deref());
@@ -61,9 +55,25 @@ pub fn run(args: &DoctorArgs) -> u8 {
     };
     let timeout = plan.inputs.timeout;
     let mut target = plan.target;
-    describe(&mut target, &params, &plan.profile);
+    let mut probe_inputs = plan.inputs;
+    let ticket = describe(&mut target, &params, &plan.profile, timeout);
+    // A DB user without @REALM is no Kerberos principal (RDS compares the login with the full
+    // principal): the KDC probes ask about the ticket's principal instead.
+    if !params.user.value.contains('@') {
+        if let Some((user, realm)) = ticket.as_deref().and_then(|p| p.rsplit_once('@')) {
+            probe_inputs.user = Some(user.to_string());
+            probe_inputs.realm = Some(realm.to_string());
+        }
+    }
 
-    let expected_realm = plan.inputs.realm.clone();
+    // The directory's realm must be the one the DB host maps to (the service principal's realm).
+    let expected_realm = match &plan.profile {
+        Ok(p) => match p.realm_for_host(&params.host.value) {
+            HostRealm::Mapped { realm, .. } => Some(realm),
+            HostRealm::Referral { .. } => None,
+        },
+        Err(_) => None,
+    };
     let (aws, aws_skip_reason) = if args.no_aws {
         (None, "skipped: --no-aws".to_string())
     } else if !cfg!(feature = "aws") {
@@ -103,7 +113,7 @@ pub fn run(args: &DoctorArgs) -> u8 {
 
     let inputs = run::Inputs {
         params,
-        probe: plan.inputs,
+        probe: probe_inputs,
         profile: Arc::new(plan.profile),
         aws,
         aws_skip_reason,
@@ -111,19 +121,18 @@ pub fn run(args: &DoctorArgs) -> u8 {
         krb5ccname: env("KRB5CCNAME"),
         timeout,
     };
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-    {
+    let runtime = match super::runtime() {
         Ok(r) => r,
-        Err(e) => {
-            super::error(&format!("cannot start the async runtime: {e}"), None);
-            return exit::CANNOT_RUN;
-        }
+        Err(code) => return code,
     };
     let started = Instant::now();
-    let results = runtime.block_on(run::run(&inputs));
+    let show_progress = args.output.format == Format::Human;
+    let results = runtime.block_on(async {
+        tokio::select! {
+            results = run::run(&inputs) => results,
+            never = progress::ticker(timeout, show_progress) => match never {},
+        }
+    });
     // A GSS call stuck on a blackholed KDC must not hold the exit: its step already timed out.
     runtime.shutdown_timeout(Duration::ZERO);
     let report = Report::new("doctor", target, results, PRECEDENCE, started.elapsed());
@@ -159,7 +168,7 @@ pub fn run(args: &DoctorArgs) -> u8 {
             },
         );
         match written {
-            Ok(()) => eprintln!("kerbrds: support bundle written to {}", path.display()),
+            Ok(()) => super::note(&format!("support bundle written to {}", path.display())),
             Err(e) => {
                 super::error(
                     &format!("cannot write the support bundle {}: {e}", path.display()),
@@ -170,49 +179,4 @@ pub fn run(args: &DoctorArgs) -> u8 {
         }
     }
     report.exit_code()
-}
-
-/// Facts stated before any network I/O: who logs in where, and with which ticket.
-fn describe(
-    target: &mut Target,
-    params: &pgconn::ConnParams,
-    profile: &Result<crate::krb5conf::Profile, crate::krb5conf::LoadError>,
-) {
-    target.fact(
-        "login",
-        format!(
-            "user {} ({}), dbname {}, sslmode {}, gssencmode {}",
-            params.user.value,
-            params.user.source,
-            params.dbname.value,
-            params.sslmode.value.as_str(),
-            params.gssencmode.value.as_str()
-        ),
-    );
-    if let Ok(p) = profile {
-        let realm = p.realm_for_host(&params.host.value);
-        let mapped = match &realm {
-            crate::krb5conf::HostRealm::Mapped { key, location, .. } => {
-                format!("[domain_realm] {key} at {location}")
-            }
-            crate::krb5conf::HostRealm::Referral { .. } => {
-                "no [domain_realm] entry: referral / fallback".to_string()
-            }
-        };
-        target.fact(
-            "service principal",
-            format!(
-                "{}/{}@{} ({mapped}; before DNS canonicalization, see krb5conf.domain_realm)",
-                params.krbsrvname.value,
-                params.host.value.to_lowercase(),
-                realm.principal_realm()
-            ),
-        );
-    }
-    match cred::inspect() {
-        CredState::Valid(t) | CredState::Expired(t) => {
-            target.fact("ticket", format!("{} in {}", t.principal, t.ccache));
-        }
-        CredState::Missing { ccache, .. } => target.fact("ticket", format!("none in {ccache}")),
-    }
 }

@@ -76,16 +76,6 @@ fn password(params: &ConnParams) -> (Option<Secret>, PasswordSource) {
     }
 }
 
-fn runtime() -> Result<tokio::runtime::Runtime, u8> {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(|e| {
-            super::error(&format!("cannot start the async runtime: {e}"), None);
-            exit::CANNOT_RUN
-        })
-}
-
 fn options(out: &OutputArgs) -> render::Options {
     render::Options {
         verbose: out.verbose,
@@ -144,7 +134,7 @@ fn change(args: &LoginChangeArgs, action: Action) -> u8 {
         Err(code) => return code,
     };
     let (pw, source) = password(&params);
-    let rt = match runtime() {
+    let rt = match super::runtime() {
         Ok(rt) => rt,
         Err(code) => return code,
     };
@@ -214,7 +204,7 @@ fn list(args: &LoginListArgs) -> u8 {
     };
     let (realms, unchecked) = known_realms(&args.realms);
     let (pw, source) = password(&params);
-    let rt = match runtime() {
+    let rt = match super::runtime() {
         Ok(rt) => rt,
         Err(code) => return code,
     };

@@ -48,6 +48,25 @@ pub fn write_stdout(text: &str) {
     let _ = stdout.flush();
 }
 
+/// The async runtime every command runs on: two workers (GSS and getaddrinfo calls run on
+/// blocking threads beside them). On failure the error is printed and the exit code returned.
+pub fn runtime() -> Result<tokio::runtime::Runtime, u8> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|e| {
+            error(&format!("cannot start the async runtime: {e}"), None);
+            crate::exit::CANNOT_RUN
+        })
+}
+
+/// A one-line notice on stderr (`kerbrds: …`), for what is not part of the report.
+pub fn note(message: &str) {
+    let mut stderr = anstream::stderr().lock();
+    let _ = writeln!(stderr, "kerbrds: {message}");
+}
+
 /// `kerbrds: error: …` then `hint: …` on stderr, for problems that stop kerbrds before checks.
 pub fn error(message: &str, hint: Option<&str>) {
     let mut stderr = anstream::stderr().lock();

@@ -7,7 +7,7 @@
 use std::net::IpAddr;
 use std::time::{Duration, Instant};
 
-use crate::cli::ProbeArgs;
+use crate::cli::{NetworkArgs, ProbeArgs};
 use crate::exit;
 use crate::krb5conf::{self, HostRealm, Profile};
 use crate::pgconn::{self, ConnArgs};
@@ -19,27 +19,6 @@ const MAX_TIMEOUT_SECS: f64 = 600.0;
 
 fn env(k: &str) -> Option<String> {
     std::env::var(k).ok()
-}
-
-/// The network-facing inputs `probe` and `doctor` share.
-pub(crate) struct NetArgs<'a> {
-    pub conn: &'a ConnArgs,
-    pub timeout: f64,
-    pub dns_servers: &'a [IpAddr],
-    pub realm: Option<&'a str>,
-    pub kdcs: &'a [String],
-}
-
-impl<'a> From<&'a ProbeArgs> for NetArgs<'a> {
-    fn from(a: &'a ProbeArgs) -> Self {
-        NetArgs {
-            conn: &a.conn,
-            timeout: a.timeout,
-            dns_servers: &a.dns_servers,
-            realm: a.realm.as_deref(),
-            kdcs: &a.kdcs,
-        }
-    }
 }
 
 /// Everything resolved before any network I/O: the probes' inputs, the target as stated to the
@@ -59,7 +38,8 @@ fn db_wanted(conn: &ConnArgs, env: &dyn Fn(&str) -> Option<String>) -> bool {
 }
 
 pub(crate) fn plan(
-    args: &NetArgs<'_>,
+    conn: &ConnArgs,
+    args: &NetworkArgs,
     env: &dyn Fn(&str) -> Option<String>,
 ) -> Result<Plan, (String, Option<String>)> {
     if !(args.timeout.is_finite() && args.timeout > 0.0 && args.timeout <= MAX_TIMEOUT_SECS) {
@@ -74,8 +54,8 @@ pub(crate) fn plan(
     let timeout = Duration::from_secs_f64(args.timeout);
     let mut target = Target::default();
 
-    let params = if db_wanted(args.conn, env) {
-        Some(pgconn::resolve(args.conn, env).map_err(|e| (e.message, e.hint))?)
+    let params = if db_wanted(conn, env) {
+        Some(pgconn::resolve(conn, env).map_err(|e| (e.message, e.hint))?)
     } else {
         None
     };
@@ -110,7 +90,8 @@ pub(crate) fn plan(
         .and_then(|p| p.default_realm().map(|f| f.value.to_string()));
     let realm = args
         .realm
-        .map(|r| (r.to_string(), "--realm".to_string()))
+        .clone()
+        .map(|r| (r, "--realm".to_string()))
         .or_else(|| user_realm.clone().map(|r| (r, "the user name".to_string())))
         .or_else(|| default_realm.map(|r| (r, "krb5.conf default_realm".to_string())));
     if let (Some(u), Some((r, _))) = (&user, &realm) {
@@ -201,22 +182,16 @@ pub(crate) fn plan(
 }
 
 pub fn run(args: &ProbeArgs) -> u8 {
-    let plan = match plan(&NetArgs::from(args), &env) {
+    let plan = match plan(&args.conn, &args.net, &env) {
         Ok(p) => p,
         Err((message, hint)) => {
             super::error(&message, hint.as_deref());
             return exit::CANNOT_RUN;
         }
     };
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match super::runtime() {
         Ok(r) => r,
-        Err(e) => {
-            super::error(&format!("cannot start the async runtime: {e}"), None);
-            return exit::CANNOT_RUN;
-        }
+        Err(code) => return code,
     };
     let start = Instant::now();
     let results = runtime.block_on(probes::run(&plan.inputs));

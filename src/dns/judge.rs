@@ -110,7 +110,7 @@ pub fn lookup_failure(l: &Lookup) -> (Cause, String) {
         .map(|p| {
             let (c, d) = failure(p).unwrap_or_else(|| {
                 let rcode = p.answer().map(|a| a.rcode.to_string()).unwrap_or_default();
-                (Cause::DnsTimeout, format!("answered {rcode}"))
+                (Cause::DnsTimeout, format!("answered {rcode}: it could not get an answer itself (upstream or forwarder)"))
             });
             (c, d, p.target())
         })

@@ -40,28 +40,108 @@ pub struct Inputs {
 
 /// Runs every check; results come back in no particular order (the report sorts them).
 pub async fn run(inp: &Inputs) -> Vec<CheckResult> {
-    let (krb5, network, creds, aws) = tokio::join!(
-        krb5conf_chain(inp),
+    // krb5.conf is judged against the directory's realm when AWS can tell it (AWS answers in
+    // milliseconds or fails fast without credentials).
+    let config_and_aws = async {
+        let (aws, directory_realm) = aws_chain(inp).await;
+        let expected = directory_realm.or_else(|| managed_realm_guess(inp));
+        (krb5conf_chain(inp, expected).await, aws)
+    };
+    let ((krb5, aws), network, creds) = tokio::join!(
+        config_and_aws,
         probes::run(&inp.probe),
         credential_chain(inp),
-        aws_chain(inp),
     );
     let mut results = krb5.results;
     results.extend(aws);
     results.extend(network);
     results.extend(creds);
+    name_the_unnamed_spn(&mut results, krb5.value.as_ref());
     explain_login_by_the_port(&mut results);
+    confirm_warnings(&mut results);
     results
+}
+
+/// A warning that a later failure proves right: (the warning's check and causes, the failing
+/// check and causes that confirm it). The warning then becomes the failure that explains the
+/// other, so the verdict names it.
+type Confirmation = (CheckId, &'static [Cause], CheckId, &'static [Cause]);
+
+const CONFIRMATIONS: &[Confirmation] = &[
+    // krb5.conf alone can only warn that no [domain_realm] entry covers the host (a referral
+    // may still work); a service ticket failing that way confirms it.
+    (
+        CheckId::Krb5confDomainRealm,
+        &[Cause::DomainRealmMissing, Cause::DomainRealmWrong],
+        CheckId::GssServiceTicket,
+        &[
+            Cause::DomainRealmMissing,
+            Cause::DomainRealmWrong,
+            Cause::ServerNotFound,
+        ],
+    ),
+    // A ticket for another principal than the DB user: pg_hba's gss line cannot match, and the
+    // server falls back to a password or rejects the login.
+    (
+        CheckId::CcacheTgt,
+        &[Cause::PrincipalMismatch],
+        CheckId::DbLogin,
+        &[Cause::PasswordAuthChosen, Cause::PrincipalMismatch],
+    ),
+];
+
+fn confirm_warnings(results: &mut [CheckResult]) {
+    for (warned, warn_causes, failing, fail_causes) in CONFIRMATIONS {
+        let confirmed = results.iter().any(|r| {
+            r.id == *failing
+                && r.status == Status::Fail
+                && r.cause.is_some_and(|c| fail_causes.contains(&c))
+        });
+        if !confirmed {
+            continue;
+        }
+        for r in results.iter_mut() {
+            if r.id == *warned
+                && r.status == Status::Warn
+                && r.cause.is_some_and(|c| warn_causes.contains(&c))
+            {
+                r.status = Status::Fail;
+                r.detail
+                    .push_str(&format!("; confirmed by {}", failing.as_str()));
+            }
+        }
+    }
+}
+
+/// Active Directory answers a missing SPN with "Server not found in Kerberos database" and names
+/// no principal (MIT names it): say which principal was asked for and where its realm came from.
+fn name_the_unnamed_spn(results: &mut [CheckResult], prediction: Option<&SpnPrediction>) {
+    let Some(p) = prediction else { return };
+    let asked = p.principal();
+    for r in results.iter_mut() {
+        let unnamed = r.id == CheckId::GssServiceTicket
+            && r.status == Status::Fail
+            && r.cause == Some(Cause::ServerNotFound)
+            && r.evidence.iter().any(|e| e.contains("Server not found"));
+        if unnamed {
+            r.detail.push_str(&format!(
+                "; the KDC (Active Directory) names no principal: kerbrds asked for {asked} ({}), \
+                 and no account in the directory holds that SPN",
+                p.realm.source()
+            ));
+            r.evidence
+                .push(format!("asked for {asked} ({})", p.realm.source()));
+        }
+    }
 }
 
 /// The SPN prediction does blocking DNS (getaddrinfo, as MIT does), so it runs off the async
 /// threads and is bounded like any step.
-async fn krb5conf_chain(inp: &Inputs) -> Checked<SpnPrediction> {
+async fn krb5conf_chain(inp: &Inputs, expected: Option<String>) -> Checked<SpnPrediction> {
     let profile = Arc::clone(&inp.profile);
     let host = inp.params.host.value.clone();
     let krbsrvname = inp.params.krbsrvname.value.clone();
     let ccname = inp.krb5ccname.clone();
-    let expected = inp.aws.as_ref().and_then(|a| a.expected_realm.clone());
     step(CheckId::Krb5confParse, inp.timeout, async move {
         let judged = tokio::task::spawn_blocking(move || {
             let req = krb5conf::Request {
@@ -76,6 +156,37 @@ async fn krb5conf_chain(inp: &Inputs) -> Checked<SpnPrediction> {
         judged.unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))
     })
     .await
+}
+
+/// Without AWS, the managed realm is inferred, and only to name the fix for a host that no
+/// [domain_realm] entry covers (a guess never turns a mapping into a failure): that is the case
+/// where a user whose realm is one of two defined realms (managed + on-prem) cannot get the
+/// ticket from their own realm, so the other one is the managed directory's.
+fn managed_realm_guess(inp: &Inputs) -> Option<String> {
+    let profile = inp.profile.as_ref().as_ref().ok()?;
+    if matches!(
+        profile.realm_for_host(&inp.params.host.value),
+        krb5conf::HostRealm::Mapped { .. }
+    ) {
+        return None;
+    }
+    let realms: Vec<String> = profile
+        .subsections("realms")
+        .into_iter()
+        .map(|(r, _)| r.to_string())
+        .collect();
+    let user_realm = inp
+        .params
+        .user
+        .value
+        .rsplit_once('@')
+        .map(|(_, r)| r.to_string());
+    match (realms.as_slice(), user_realm) {
+        ([only], _) => Some(only.clone()),
+        ([a, b], Some(u)) if *a == u => Some(b.clone()),
+        ([a, b], Some(u)) if *b == u => Some(a.clone()),
+        _ => None,
+    }
 }
 
 /// Ticket cache → service ticket → login → role: each needs the one before.
@@ -93,11 +204,18 @@ async fn credential_chain(inp: &Inputs) -> Vec<CheckResult> {
     };
     let ticket = step(CheckId::GssServiceTicket, t, async {
         let r = gss::check_service_ticket(&p.host.value, &p.krbsrvname.value).await;
-        let ok = r.status == Status::Pass;
+        // A warning (an RC4 ticket) is still a ticket: the login goes on.
+        let ok = r.status != Status::Fail;
         Checked::one(r, ok.then_some(()))
     })
     .await;
-    results.extend(ticket.results);
+    // The account-state fixes name the ticket's own principal, which only this chain knows.
+    results.extend(ticket.results.into_iter().map(|mut r| {
+        if let Some(c @ (Cause::AccountDisabled | Cause::PasswordExpired)) = r.cause {
+            r.hint = Some(gss::hint(c, None, Some(&tgt.principal)));
+        }
+        r
+    }));
     if ticket.value.is_none() {
         let why = "no service ticket for the DB (see gss.service_ticket)";
         results.push(CheckResult::skip(CheckId::DbLogin, why));
@@ -192,9 +310,10 @@ fn explain_login_by_the_port(results: &mut [CheckResult]) {
     }
 }
 
-async fn aws_chain(inp: &Inputs) -> Vec<CheckResult> {
+/// The `aws.*` results and, when AWS could tell, the directory's realm.
+async fn aws_chain(inp: &Inputs) -> (Vec<CheckResult>, Option<String>) {
     let Some(a) = &inp.aws else {
-        return [
+        let skipped = [
             CheckId::AwsCredentials,
             CheckId::AwsInstance,
             CheckId::AwsDomainMembership,
@@ -204,6 +323,7 @@ async fn aws_chain(inp: &Inputs) -> Vec<CheckResult> {
         .into_iter()
         .map(|id| CheckResult::skip(id, inp.aws_skip_reason.clone()))
         .collect();
+        return (skipped, None);
     };
     // AWS calls each get a third of the budget; independent reads run together.
     let started = std::time::Instant::now();
@@ -215,19 +335,22 @@ async fn aws_chain(inp: &Inputs) -> Vec<CheckResult> {
     })
     .await;
     match status.value {
-        Some(s) => s
-            .results
-            .into_iter()
-            .map(|r| {
-                let e = if r.elapsed.is_zero() {
-                    started.elapsed()
-                } else {
-                    r.elapsed
-                };
-                r.with_elapsed(e)
-            })
-            .collect(),
-        None => status.results,
+        Some(s) => {
+            let results = s
+                .results
+                .into_iter()
+                .map(|r| {
+                    let e = if r.elapsed.is_zero() {
+                        started.elapsed()
+                    } else {
+                        r.elapsed
+                    };
+                    r.with_elapsed(e)
+                })
+                .collect();
+            (results, s.realm.map(|r| r.to_string()))
+        }
+        None => (status.results, None),
     }
 }
 
@@ -255,6 +378,38 @@ mod tests {
         ];
         explain_login_by_the_port(&mut results);
         assert_eq!(results[1].status, Status::Fail);
+    }
+
+    #[test]
+    fn a_failed_service_ticket_confirms_the_mapping_warning() {
+        let mut results = vec![
+            CheckResult::warn(
+                CheckId::Krb5confDomainRealm,
+                Cause::DomainRealmMissing,
+                "no entry",
+            ),
+            CheckResult::fail(
+                CheckId::GssServiceTicket,
+                Cause::DomainRealmMissing,
+                "not found",
+            ),
+        ];
+        confirm_warnings(&mut results);
+        assert_eq!(results[0].status, Status::Fail);
+        let mut healthy = vec![
+            CheckResult::warn(
+                CheckId::Krb5confDomainRealm,
+                Cause::DomainRealmMissing,
+                "no entry",
+            ),
+            CheckResult::pass(CheckId::GssServiceTicket, "got it"),
+        ];
+        confirm_warnings(&mut healthy);
+        assert_eq!(
+            healthy[0].status,
+            Status::Warn,
+            "a referral that works stays a warning"
+        );
     }
 
     #[test]

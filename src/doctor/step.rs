@@ -17,6 +17,7 @@ where
     F: Future<Output = Checked<T>>,
 {
     let started = Instant::now();
+    let _pending = crate::report::progress::begin(id);
     let outcome = tokio::time::timeout(timeout, AssertUnwindSafe(fut).catch_unwind()).await;
     let elapsed = started.elapsed();
     let mut checked = match outcome {

@@ -85,6 +85,11 @@ pub fn classify(text: &str, asked: Option<&str>) -> GssFailure {
         Cause::CanonicalizeFallback
     } else if has("credentials have been revoked") {
         Cause::ClientRevoked
+    } else if has("kdc policy rejects request") {
+        // AD (Samba, Windows): the TGS for an account disabled/locked after kinit.
+        Cause::AccountDisabled
+    } else if has("password has expired") {
+        Cause::PasswordExpired
     } else if has("kdc reply did not match expectations") {
         Cause::RealmNotUpperCase
     } else {
@@ -169,6 +174,11 @@ mod tests {
             Cause::CanonicalizeFallback, Some("postgres/db.example.com")),
         ("Unspecified GSS failure.  Minor code may provide more information (Server not found in Kerberos database)",
             Cause::ServerNotFound, Some("postgres/db.example.com")),
+        // Samba AD DC 4.17 (TGS for an account disabled, or its password expired, after kinit).
+        ("Unspecified GSS failure.  Minor code may provide more information (KDC policy rejects request)",
+            Cause::AccountDisabled, Some("postgres/db.example.com")),
+        ("Unspecified GSS failure.  Minor code may provide more information (Password has expired)",
+            Cause::PasswordExpired, Some("postgres/db.example.com")),
         ("Unspecified GSS failure.  Minor code may provide more information (Something new)",
             Cause::GssOther, Some("postgres/db.example.com")),
     ];

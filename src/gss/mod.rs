@@ -8,6 +8,7 @@
 pub mod classify;
 pub mod context;
 pub mod cred;
+pub mod ticket;
 
 use std::time::{Duration, Instant};
 
@@ -67,17 +68,26 @@ pub fn judge_tgt(state: &CredState, user: Option<&str>) -> CheckResult {
         CredState::Valid(t) => {
             let left = human_duration(t.remaining);
             let seen = format!("{} has a TGT in {} ({left} left)", t.principal, t.ccache);
-            if let Some(u) = user.filter(|u| u.contains('@') && *u != t.principal) {
+            // RDS matches logins with include_realm=1: the DB user must be the whole principal.
+            if let Some(u) = user.filter(|u| *u != t.principal) {
+                let fix = if u.contains('@') {
+                    format!(
+                        "kinit {u}   (or connect with user={} — PostgreSQL compares the two exactly)",
+                        t.principal
+                    )
+                } else {
+                    format!(
+                        "connect as the principal: -U {0} (or PGUSER={0}); RDS compares the login name with the whole principal, realm included",
+                        t.principal
+                    )
+                };
                 CheckResult::warn(
                     id,
                     Cause::PrincipalMismatch,
                     format!("{seen}, but the DB user is {u}"),
                 )
                 .with_target(t.ccache.clone())
-                .with_hint(format!(
-                    "kinit {u}   (or connect with user={} — PostgreSQL compares the two exactly)",
-                    t.principal
-                ))
+                .with_hint(fix)
             } else if t.remaining < TGT_LOW {
                 CheckResult::warn(id, Cause::TicketExpired, format!("{seen}: it expires soon"))
                     .with_target(t.ccache.clone())
@@ -97,12 +107,22 @@ pub async fn check_service_ticket(host: &str, krbsrvname: &str) -> CheckResult {
         Ok(client) => {
             let spn = client.spn().to_string();
             let (_client, r) = client.step(None).await;
-            r.map(|tok| (spn, tok.map_or(0, |t| t.len())))
+            r.map(|tok| (spn, tok))
         }
         Err(f) => Err(f),
     };
-    judge_service_ticket(&context::spn_of(krbsrvname, host), &outcome)
-        .with_elapsed(started.elapsed())
+    let etype = outcome
+        .as_ref()
+        .ok()
+        .and_then(|(_, tok)| tok.as_deref())
+        .and_then(ticket::ticket_enctype);
+    let spn = outcome
+        .as_ref()
+        .map_or_else(|_| context::spn_of(krbsrvname, host), |(s, _)| s.clone());
+    let outcome = outcome.map(|(s, tok)| (s, tok.map_or(0, |t| t.len())));
+    let r = judge_service_ticket(&context::spn_of(krbsrvname, host), &outcome);
+    // An issued ticket may still be RC4 (an AD account without AES enctypes): a warning.
+    ticket::judge_ticket_enctype(r, &spn, etype).with_elapsed(started.elapsed())
 }
 
 /// Judges the first context step: `Ok((spn, AP-REQ length))` or the classified failure.
@@ -164,6 +184,15 @@ pub fn hint(cause: Cause, principal: Option<&str>, user: Option<&str>) -> String
         Cause::TrustBroken => format!(
             "no cross-realm ticket ({p}): verify the forest trust (aws ds verify-trust) and that \
              [domain_realm] in {conf} maps the DB host to the directory's realm"
+        ),
+        Cause::AccountDisabled => format!(
+            "the KDC refuses {who} any service ticket: an AD administrator enables or unlocks the \
+             account (Enable-ADAccount / Unlock-ADAccount, or samba-tool user enable), then \
+             kdestroy && kinit {who}"
+        ),
+        Cause::PasswordExpired => format!(
+            "the password of {who} has expired: change it with kpasswd {who} (UDP/TCP 464 to a \
+             domain controller, see kpasswd.*) or have an AD administrator reset it, then kinit {who}"
         ),
         c => c.fix().to_string(),
     }
@@ -232,11 +261,12 @@ mod tests {
                 Status::Pass,
                 None,
             ),
+            // RDS matches with include_realm=1: "alice" can never be alice@EXAMPLE.COM.
             (
                 CredState::Valid(tgt("alice@EXAMPLE.COM", 36000)),
                 Some("alice"),
-                Status::Pass,
-                None,
+                Status::Warn,
+                Some(Cause::PrincipalMismatch),
             ),
             (
                 CredState::Valid(tgt("alice@EXAMPLE.COM", 120)),

@@ -120,6 +120,23 @@ fn judge_kdc_reply(p: &KdcProbe, reply: &KdcReply, realm: &str, user: Option<&st
             format!("the KDC answered in {}: the account {who} is disabled or locked ({name})", ms(p)),
         )
         .with_hint(format!("ask an AD administrator to enable or unlock {who}")),
+        // Active Directory matches realms without regard to case and echoes the realm as asked,
+        // but its tickets name the upper-case realm: kinit then fails with "KDC reply did not
+        // match expectations" (verified on Samba AD DC 4.17).
+        wire::PREAUTH_REQUIRED if realm != realm.to_ascii_uppercase() => CheckResult::fail(
+            id,
+            Cause::RealmNotUpperCase,
+            format!(
+                "the KDC answered in {} ({name}), but the realm {realm} is not upper case: Active Directory \
+                 issues the ticket for {}, and kinit fails with 'KDC reply did not match expectations'",
+                ms(p),
+                realm.to_ascii_uppercase()
+            ),
+        )
+        .with_hint(format!(
+            "use the realm {0} (kinit user@{0}, and in krb5.conf)",
+            realm.to_ascii_uppercase()
+        )),
         wire::PREAUTH_REQUIRED => CheckResult::pass(
             id,
             format!("answered in {}: {name}, so {who} exists", ms(p)),
@@ -128,13 +145,17 @@ fn judge_kdc_reply(p: &KdcProbe, reply: &KdcReply, realm: &str, user: Option<&st
             id,
             format!("answered in {}: {name} (the reply needs TCP)", ms(p)),
         ),
-        wire::KEY_EXPIRED => CheckResult::pass(
+        wire::KEY_EXPIRED => CheckResult::warn(
             id,
+            Cause::PasswordExpired,
             format!(
-                "answered in {}: {name}: the password of {who} has expired and must be changed (kpasswd, port 464)",
+                "answered in {}: {name}: the password of {who} has expired and must be changed",
                 ms(p)
             ),
-        ),
+        )
+        .with_hint(format!(
+            "kpasswd {who} (UDP/TCP 464 to a domain controller, see kpasswd.*), or ask an AD administrator to reset it"
+        )),
         wire::C_PRINCIPAL_UNKNOWN => CheckResult::pass(
             id,
             format!(
@@ -569,6 +590,90 @@ mod tests {
             rs[0].hint.as_deref().unwrap().contains("alice@EXAMPLE.COM")
                 || rs[0].hint.as_deref().unwrap().contains("EXAMPLE.COM")
         );
+    }
+
+    /// Active Directory's answers to the password-less AS-REQ (Samba AD DC 4.17 and Windows):
+    /// a lower-case realm is echoed with PREAUTH_REQUIRED (Samba), a disabled or locked
+    /// account is CLIENT_REVOKED before pre-authentication (Windows), an expired password
+    /// KEY_EXPIRED, an AS-REP with a PAC over UDP RESPONSE_TOO_BIG.
+    #[test]
+    fn active_directory_answers_map_to_account_states() {
+        use Status::*;
+        // (error code, realm asked for, user) → (status, cause)
+        type Row = (
+            i32,
+            &'static str,
+            Option<&'static str>,
+            Status,
+            Option<&'static str>,
+        );
+        let table: &[Row] = &[
+            (
+                25,
+                "corp.example.com",
+                Some("dave"),
+                Fail,
+                Some("realm-not-upper-case"),
+            ),
+            (25, "CORP.EXAMPLE.COM", Some("dave"), Pass, None),
+            (
+                6,
+                "CORP.EXAMPLE.COM",
+                Some("nobody"),
+                Fail,
+                Some("client-unknown"),
+            ),
+            (
+                18,
+                "CORP.EXAMPLE.COM",
+                Some("erin"),
+                Fail,
+                Some("client-revoked"),
+            ),
+            (
+                23,
+                "CORP.EXAMPLE.COM",
+                Some("frank"),
+                Warn,
+                Some("password-expired"),
+            ),
+            (52, "CORP.EXAMPLE.COM", Some("svc"), Pass, None),
+        ];
+        for &(code, realm, user, status, cause) in table {
+            let rs = judge_kdcs(&[p(addr(1), Proto::Udp, err(code, realm))], realm, user);
+            assert_eq!(
+                (rs[0].status, rs[0].cause.map(|c| c.code())),
+                (status, cause),
+                "{code} {realm}"
+            );
+            if status != Pass {
+                let hint = rs[0].hint.as_deref().unwrap();
+                assert!(!hint.is_empty());
+            }
+        }
+        let lower = judge_kdcs(
+            &[p(addr(1), Proto::Tcp, err(25, "corp.example.com"))],
+            "corp.example.com",
+            Some("dave"),
+        );
+        assert!(lower[0]
+            .hint
+            .as_deref()
+            .unwrap()
+            .contains("CORP.EXAMPLE.COM"));
+        assert!(lower[0]
+            .detail
+            .contains("KDC reply did not match expectations"));
+        let expired = judge_kdcs(
+            &[p(addr(1), Proto::Tcp, err(23, "CORP.EXAMPLE.COM"))],
+            "CORP.EXAMPLE.COM",
+            Some("frank"),
+        );
+        assert!(expired[0]
+            .hint
+            .as_deref()
+            .unwrap()
+            .contains("kpasswd frank@CORP.EXAMPLE.COM"));
     }
 
     #[test]

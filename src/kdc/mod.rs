@@ -48,6 +48,12 @@ fn both(addrs: &[SocketAddr]) -> impl Iterator<Item = (SocketAddr, Proto)> + '_ 
         .flat_map(|a| [(*a, Proto::Udp), (*a, Proto::Tcp)])
 }
 
+/// The user to ask for, if this encoder can send the name; otherwise the probe principal is
+/// used (and judged as such), which still proves the KDC but not the user.
+pub fn probe_user(user: Option<&str>) -> Option<&str> {
+    user.filter(|u| wire::encodable(u))
+}
+
 /// AS-REQ probes of every KDC address over UDP and TCP, all under one deadline (I/O only).
 pub async fn probe_kdcs(
     realm: &str,
@@ -109,6 +115,7 @@ pub async fn check_kdcs(
     addrs: &[SocketAddr],
     timeout: Duration,
 ) -> Checked<KdcFacts> {
+    let user = probe_user(user);
     judge_kdc_probes(&probe_kdcs(realm, user, addrs, timeout).await, realm, user)
 }
 

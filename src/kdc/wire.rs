@@ -109,6 +109,13 @@ pub fn fresh_nonce() -> u32 {
     rand::random::<u32>() & 0x7fff_ffff
 }
 
+/// Can `name` (components separated by `/`) be sent by this encoder? rasn's GeneralString
+/// refuses C1 control bytes (0x80–0x9f), which UTF-8 uses for many non-Latin letters.
+pub fn encodable(name: &str) -> bool {
+    name.split('/')
+        .all(|c| GeneralString::from_bytes(c.as_bytes()).is_ok())
+}
+
 fn general(s: &str) -> Result<GeneralString, WireError> {
     GeneralString::from_bytes(s.as_bytes())
         .map_err(|e| WireError::Encode(format!("{s:?} is not a valid Kerberos string: {e}")))
@@ -350,6 +357,15 @@ mod tests {
             decode_kpasswd_reply(&[0x00, 0x04, 0x00]),
             Err(WireError::Malformed { .. })
         ));
+    }
+
+    #[test]
+    fn names_outside_general_string_are_detected() {
+        assert!(encodable("alice"));
+        assert!(encodable("host/db.example.com"));
+        // UTF-8 "ł" is c5 82; 0x82 is a C1 control, which rasn's GeneralString rejects.
+        assert!(!encodable("łukasz"));
+        assert!(as_req("EXAMPLE.COM", "łukasz", at(1, 0), 1).is_err());
     }
 
     #[test]

@@ -429,6 +429,18 @@ pub enum HostRealm {
 }
 
 impl HostRealm {
+    /// Where the realm came from, for people: `realm from [domain_realm] KEY at FILE:LINE`.
+    pub fn source(&self) -> String {
+        match self {
+            HostRealm::Mapped { key, location, .. } => {
+                format!("realm from [domain_realm] {key} at {location}")
+            }
+            HostRealm::Referral { .. } => {
+                "no [domain_realm] entry: referral, then a realm guessed from the name".to_string()
+            }
+        }
+    }
+
     /// The realm written in the principal ("" for a referral, as MIT and kvno print it).
     pub fn principal_realm(&self) -> &str {
         match self {

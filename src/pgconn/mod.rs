@@ -360,12 +360,15 @@ pub fn resolve(
     let user = match get("user").filter(|u| !u.value.is_empty()) {
         Some(u) => u,
         None => Value {
-            value: env("USER").or_else(|| env("LOGNAME")).ok_or_else(|| {
-                perr(
-                    "no database user given and the operating-system user is unknown",
-                    Some("give the Kerberos login with -U user@REALM or PGUSER"),
-                )
-            })?,
+            value: env("USER")
+                .or_else(|| env("LOGNAME"))
+                .or_else(os_user)
+                .ok_or_else(|| {
+                    perr(
+                        "no database user given and the operating-system user is unknown",
+                        Some("give the Kerberos login with -U user@REALM or PGUSER"),
+                    )
+                })?,
             source: Source::Default,
         },
     };
@@ -443,6 +446,19 @@ pub fn resolve(
         connect_timeout,
         application_name: get("application_name").map(|v| v.value),
         service,
+    })
+}
+
+/// The operating-system user name, as libpq takes it (getpwuid of the effective user): the
+/// owner of /proc/self looked up in /etc/passwd, so that no FFI is needed.
+fn os_user() -> Option<String> {
+    use std::os::unix::fs::MetadataExt;
+    let uid = std::fs::metadata("/proc/self").ok()?.uid().to_string();
+    let passwd = std::fs::read_to_string("/etc/passwd").ok()?;
+    passwd.lines().find_map(|l| {
+        let mut f = l.split(':');
+        let name = f.next()?;
+        (f.nth(1)? == uid).then(|| name.to_string())
     })
 }
 

@@ -4,6 +4,7 @@
 
 pub mod human;
 pub mod json;
+pub mod progress;
 pub mod style;
 
 use std::time::Duration;

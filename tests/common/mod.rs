@@ -176,6 +176,37 @@ impl Lab {
         );
     }
 
+    /// Gets alice a TGT that expires after `secs` seconds, then waits until it has.
+    pub fn expired_tgt(&self, ccache: &str, secs: u64) {
+        use std::io::Write;
+        let mut child = self
+            .command("kinit")
+            .env("KRB5CCNAME", ccache)
+            .args(["-l", &format!("{secs}s"), "alice@EXAMPLE.COM"])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("spawn kinit");
+        writeln!(
+            child.stdin.take().expect("stdin"),
+            "{}",
+            self.secret("alice.pw")
+        )
+        .expect("password");
+        assert!(child.wait().expect("kinit").success(), "kinit -l {secs}s");
+        std::thread::sleep(std::time::Duration::from_secs(secs + 1));
+    }
+
+    /// Injects faults (`["drop"|"reject", addr, port, proto]`); the exclusive guard heals them.
+    pub fn faults(&self, faults: &[[&str; 4]]) {
+        for f in faults {
+            let mut args = vec!["fault"];
+            args.extend_from_slice(f);
+            assert!(self.script(&args).status.success(), "fault {f:?}");
+        }
+    }
+
     pub fn secret(&self, name: &str) -> String {
         std::fs::read_to_string(self.dir.join("secrets").join(name))
             .expect("lab secret")

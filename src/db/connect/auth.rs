@@ -6,7 +6,7 @@
 use bytes::BytesMut;
 use postgres_protocol::message::backend::Message;
 
-use super::negotiate::{not_postgres, server_failure};
+use super::negotiate::{closed, not_postgres, server_failure};
 use super::transport::Transport;
 use super::wire::{self, Conn, ReadError, MAX_LOGIN_MESSAGE};
 use super::{Failure, Phase};
@@ -68,7 +68,11 @@ pub async fn login(
                 phase.set("waiting for ReadyForQuery");
                 tail.extend_from_slice(&frame.raw);
             }
-            Message::AuthenticationGss if !authed && gss.is_none() => {
+            // Without native SSPI, libpq answers an SSPI request with GSSAPI too (a Windows
+            // server's Negotiate accepts a raw Kerberos token).
+            Message::AuthenticationGss | Message::AuthenticationSspi
+                if !authed && gss.is_none() =>
+            {
                 usable(cred, params)?;
                 phase.set("getting a service ticket (GSSAPI authentication)");
                 let client = GssClient::new(&params.krbsrvname.value, &params.host.value)
@@ -104,6 +108,14 @@ pub async fn login(
             }
             Message::AuthenticationCleartextPassword if !authed => {
                 return Err(password(params, "cleartext"))
+            }
+            Message::AuthenticationKerberosV5 | Message::AuthenticationScmCredential if !authed => {
+                return Err(Failure::new(
+                    Cause::ServerFatal,
+                    "the server asked for an authentication method libpq no longer supports \
+                     (Kerberos V5 of PostgreSQL < 9.4, or SCM credentials)",
+                    "use a gss line in pg_hba.conf (RDS: grant rds_ad to the login)",
+                ))
             }
             Message::ErrorResponse(body) => {
                 let e = wire::ServerError::from_fields(body.fields());
@@ -147,8 +159,14 @@ pub async fn login(
     })
 }
 
-async fn send(conn: &mut Conn, bytes: &[u8]) -> Result<(), Failure> {
-    conn.send(bytes).await.map_err(super::negotiate::io_fail)
+async fn send(conn: &mut Conn<Transport>, bytes: &[u8]) -> Result<(), Failure> {
+    conn.send(bytes).await.map_err(|e| {
+        if closed(&e) {
+            hung_up(false)
+        } else {
+            super::negotiate::io_fail(e)
+        }
+    })
 }
 
 fn response(token: &[u8]) -> Result<BytesMut, Failure> {
@@ -183,18 +201,23 @@ fn password(params: &ConnParams, method: &str) -> Failure {
 fn read_failure(e: &ReadError, authed: bool) -> Failure {
     match e {
         ReadError::Garbage(s) => not_postgres(s.clone()),
-        ReadError::Eof => Failure::new(
-            Cause::ServerFatal,
-            format!(
-                "the server closed the connection during {} without an error message",
-                if authed {
-                    "session start"
-                } else {
-                    "authentication"
-                }
-            ),
-            "look at the server log (RDS: the postgresql log in the console) for the reason",
-        ),
+        ReadError::Eof => hung_up(authed),
+        ReadError::Io(e) if closed(e) => hung_up(authed),
         ReadError::Io(e) => super::negotiate::io_fail(std::io::Error::new(e.kind(), e.to_string())),
     }
+}
+
+fn hung_up(authed: bool) -> Failure {
+    Failure::new(
+        Cause::ServerFatal,
+        format!(
+            "the server closed the connection during {} without an error message",
+            if authed {
+                "session start"
+            } else {
+                "authentication"
+            }
+        ),
+        "look at the server log (RDS: the postgresql log in the console) for the reason",
+    )
 }

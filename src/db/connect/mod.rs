@@ -296,9 +296,14 @@ fn refine_server_hint(f: &mut Failure, params: &ConnParams, cred: &CredState, us
         CredState::Missing { .. } => None,
     };
     f.hint = match f.cause {
+        Cause::NoHbaEntry if used == Some(Used::Plain) => "RDS takes Kerberos logins only \
+             over TLS or GSS encryption (this attempt was unencrypted): use sslmode=require or \
+             gssencmode=require"
+            .to_string(),
         Cause::NoHbaEntry => format!(
-            "RDS takes Kerberos logins only over TLS or GSS encryption (this attempt was {}): \
-             use sslmode=require or gssencmode=require",
+            "no pg_hba.conf line admits {user} to database {} {}: check the database name, and \
+             that the login is a member of rds_ad",
+            params.dbname.value,
             used_name(used)
         ),
         Cause::PrincipalMismatch => match ticket {

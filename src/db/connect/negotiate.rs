@@ -148,11 +148,13 @@ async fn handshake(
         }
         let mut h = [0u8; 4];
         if let Err(e) = tcp.read_exact(&mut h).await {
-            return Err(if e.kind() == std::io::ErrorKind::UnexpectedEof {
-                ticket_rejected(client.spn(), params)
-            } else {
-                io_fail(e)
-            });
+            return Err(
+                if e.kind() == std::io::ErrorKind::UnexpectedEof || closed(&e) {
+                    ticket_rejected(client.spn(), params)
+                } else {
+                    io_fail(e)
+                },
+            );
         }
         if h[0] == b'E' {
             let mut conn = Conn::new(Transport::Plain(tcp));
@@ -343,6 +345,12 @@ fn tls_hint(params: &ConnParams) -> String {
         ),
         _ => Cause::TlsFailed.fix().to_string(),
     }
+}
+
+/// A reset or broken pipe is the server hanging up on us, like an EOF.
+pub fn closed(e: &std::io::Error) -> bool {
+    use std::io::ErrorKind::{BrokenPipe, ConnectionAborted, ConnectionReset};
+    matches!(e.kind(), ConnectionReset | ConnectionAborted | BrokenPipe)
 }
 
 pub fn io_fail(e: std::io::Error) -> Failure {

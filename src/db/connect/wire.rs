@@ -6,7 +6,7 @@ use std::io;
 
 use bytes::{BufMut, BytesMut};
 use postgres_protocol::message::backend::{ErrorFields, Message};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 
 use fallible_iterator::FallibleIterator;
 
@@ -20,8 +20,8 @@ pub const GSSENC_REQUEST: [u8; 8] = [0, 0, 0, 8, 0x04, 0xd2, 0x16, 0x30];
 pub const MAX_LOGIN_MESSAGE: usize = 65_536 + 1024;
 
 /// A transport plus read-ahead, for the login phase only.
-pub struct Conn {
-    pub io: Transport,
+pub struct Conn<S = Transport> {
+    pub io: S,
     pub buf: BytesMut,
 }
 
@@ -50,8 +50,8 @@ impl std::fmt::Display for ReadError {
     }
 }
 
-impl Conn {
-    pub fn new(io: Transport) -> Conn {
+impl<S: AsyncRead + AsyncWrite + Unpin> Conn<S> {
+    pub fn new(io: S) -> Conn<S> {
         Conn {
             io,
             buf: BytesMut::new(),
@@ -236,7 +236,10 @@ pub fn gss_packet(token: &[u8]) -> BytesMut {
 
 /// Reads the rest of an error the server sends unframed during the GSSENC handshake (libpq
 /// reads it as text up to its buffer size), bounded, until the server closes.
-pub async fn read_error_tail(conn: &mut Conn, first: &[u8]) -> ServerError {
+pub async fn read_error_tail<S: AsyncRead + AsyncWrite + Unpin>(
+    conn: &mut Conn<S>,
+    first: &[u8],
+) -> ServerError {
     let mut raw = first.to_vec();
     raw.extend_from_slice(&conn.buf.split());
     let mut chunk = [0u8; 1024];
@@ -291,6 +294,53 @@ mod tests {
         assert_eq!(e.line(), "FATAL 28000: no pg_hba.conf entry");
         let t = ServerError::from_bytes(b"Egarbage text\0");
         assert_eq!(t.message, "garbage text");
+    }
+
+    proptest::proptest! {
+        /// Whatever a server sends, reading login messages ends (error or EOF) without a
+        /// panic, and never buffers more than one bounded message.
+        #[test]
+        fn arbitrary_server_bytes_never_panic(bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..4096)) {
+            let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+            rt.block_on(async {
+                let (client, mut server) = tokio::io::duplex(8192);
+                server.write_all(&bytes).await.unwrap();
+                drop(server);
+                let mut conn = Conn::new(client);
+                for _ in 0..bytes.len() + 1 {
+                    match conn.read_message(1024).await {
+                        Ok(f) => assert!(f.raw.len() <= 1 + 1024),
+                        Err(_) => break,
+                    }
+                }
+            });
+            let _ = ServerError::from_bytes(&bytes);
+        }
+
+        /// The same with frames that look like PostgreSQL's (a real tag, a length that may lie,
+        /// a random body), so the decoders behind the framing are exercised too.
+        #[test]
+        fn lying_frames_never_panic(frames in proptest::collection::vec(
+            (proptest::sample::select(b"RZEKSNTDC".to_vec()), 0u32..2048, proptest::collection::vec(proptest::prelude::any::<u8>(), 0..256)),
+            1..8,
+        )) {
+            let mut bytes = Vec::new();
+            for (tag, len, body) in &frames {
+                bytes.push(*tag);
+                bytes.extend_from_slice(&len.to_be_bytes());
+                bytes.extend_from_slice(body);
+            }
+            let rt = tokio::runtime::Builder::new_current_thread().build().unwrap();
+            rt.block_on(async {
+                let (client, mut server) = tokio::io::duplex(8192);
+                server.write_all(&bytes).await.unwrap();
+                drop(server);
+                let mut conn = Conn::new(client);
+                while let Ok(f) = conn.read_message(1024).await {
+                    assert!(f.raw.len() <= 1 + 1024);
+                }
+            });
+        }
     }
 
     #[test]
