@@ -6,7 +6,8 @@
 //! - `cmd`        one file per subcommand; each builds inputs, acts, returns an exit code
 //! - `check`      CheckId (the public list of checks), Status, CheckResult, Checked<T>
 //! - `catalogue`  Cause: the failure catalogue as code (why, fix, docs anchor)
-//! - `report`     the report model, the verdict, and its renderers (human, json)
+//! - `report`     the report model, the verdict, and its renderers (human, json, progress line)
+//! - `doctor`     the dependency graph of checks, the step wrapper, target, precedence, bundle
 //! - `transport`  bounded UDP/TCP exchanges with precise outcomes (refused, timeout, closed …)
 //! - `db`         DB port probes → db.tcp, db.ssl, db.gssenc; connect: the GSSAPI login → db.login, db.role
 //! - `dns`        port-53 probes, host/PTR and SRV lookups       → dns.*

@@ -507,6 +507,16 @@ fn dry_run_needs_no_credentials_and_masks_secrets() {
     assert!(ok, "{out}{err}");
     assert!(out.contains("would call ds:CreateMicrosoftAD Name=corp.example.com ShortName=CORP Password=******** Edition=Standard"), "{out}");
     assert!(!out.contains("Visible-If-Leaked-9") && !err.contains("Visible-If-Leaked-9"));
+    // Without --dry-run and without credentials it stops before any call, and says why.
+    let (ok, out, err) = run(lab
+        .kerbrds()
+        .env_remove("AWS_ACCESS_KEY_ID")
+        .args(["aws", "setup", "role"]));
+    assert!(!ok && !out.contains("calling"), "{out}{err}");
+    assert!(
+        err.contains("no usable AWS credentials: none found"),
+        "{err}"
+    );
     // The password rules are checked before anything is called.
     let (ok, _, err) = run(lab.kerbrds().env("KERBRDS_AD_PASSWORD", "short").args([
         "aws",

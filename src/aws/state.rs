@@ -102,6 +102,22 @@ pub enum CredFacts {
     NotBuilt,
 }
 
+impl CredFacts {
+    /// Why these credentials cannot be used, in words (None when they can).
+    pub fn problem(&self) -> Option<String> {
+        match self {
+            CredFacts::Found { .. } => None,
+            CredFacts::Expired { source, ago } => Some(format!(
+                "the credentials from {source} expired {} s ago",
+                ago.as_secs()
+            )),
+            CredFacts::Missing { tried } => Some(format!("none found (looked at: {tried})")),
+            CredFacts::Error { message } => Some(message.clone()),
+            CredFacts::NotBuilt => Some("built without the `aws` feature".into()),
+        }
+    }
+}
+
 /// One `DomainMemberships` entry of a DB instance or cluster.
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct Membership {

@@ -209,7 +209,10 @@ async fn setup_async(a: &AwsSetupArgs) -> u8 {
             }
             (other, _) => {
                 super::error(
-                    &format!("no usable AWS credentials: {other:?}"),
+                    &format!(
+                        "no usable AWS credentials: {}",
+                        other.problem().unwrap_or_default()
+                    ),
                     Some("set AWS_PROFILE (or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY); try --dry-run to see the calls"),
                 );
                 return exit::CANNOT_RUN;

@@ -1,6 +1,6 @@
-//! `kerbrds doctor`: states the target (the service principal as MIT will build it), runs every check at once (src/doctor/run.rs), prints
-//! one report and the verdict. Read-only: no kinit, no file written (but `--bundle`), no
-//! mutating AWS call.
+//! `kerbrds doctor`: states the target (src/doctor/target.rs), runs every check at once
+//! (src/doctor/run.rs), prints one report and the verdict. Read-only: no kinit, no file
+//! written (but `--bundle`), no mutating AWS call.
 
 use std::io::Write;
 use std::sync::Arc;
@@ -8,15 +8,12 @@ use std::time::{Duration, Instant};
 
 use crate::aws::AwsInputs;
 use crate::cli::{DoctorArgs, Format};
+use crate::doctor::target::describe;
 use crate::doctor::{bundle, precedence::PRECEDENCE, run};
 use crate::exit;
-use crate::gss::cred::{self, CredState};
-use crate::krb5conf::{
-    predict_service_principal, Canonicalizer, HostRealm, Profile, SpnPrediction,
-    SystemCanonicalizer,
-};
+use crate::krb5conf::HostRealm;
 use crate::pgconn::{self, GssEncMode, Source, Value};
-use crate::report::{human, json, progress, Report, Target};
+use crate::report::{human, json, progress, Report};
 
 use super::probe::plan;
 
@@ -182,83 +179,4 @@ pub fn run(args: &DoctorArgs) -> u8 {
         }
     }
     report.exit_code()
-}
-
-/// The DB's first address and the service principal MIT will ask for, with the resolver calls
-/// libkrb5 makes (getaddrinfo, getnameinfo), bounded by the timeout: they block.
-fn predict(
-    profile: &Profile,
-    params: &pgconn::ConnParams,
-    timeout: Duration,
-) -> Option<(Option<std::net::IpAddr>, SpnPrediction)> {
-    let (tx, rx) = std::sync::mpsc::channel();
-    let profile = profile.clone();
-    let host = params.host.value.clone();
-    let service = params.krbsrvname.value.clone();
-    std::thread::spawn(move || {
-        let canon = SystemCanonicalizer;
-        let address = canon.forward(&host).ok().and_then(|f| f.address);
-        let prediction = predict_service_principal(&profile, &host, &service, &canon);
-        let _ = tx.send((address, prediction));
-    });
-    rx.recv_timeout(timeout).ok()
-}
-
-/// What the run is about, stated before the checks: who logs in where, as which service
-/// principal, with which ticket. Returns the ticket's principal.
-fn describe(
-    target: &mut Target,
-    params: &pgconn::ConnParams,
-    profile: &Result<Profile, crate::krb5conf::LoadError>,
-    timeout: Duration,
-) -> Option<String> {
-    target.fact(
-        "login",
-        format!(
-            "user {} ({}), dbname {}, sslmode {}, gssencmode {}",
-            params.user.value,
-            params.user.source,
-            params.dbname.value,
-            params.sslmode.value.as_str(),
-            params.gssencmode.value.as_str()
-        ),
-    );
-    if let Ok(p) = profile {
-        match predict(p, params, timeout) {
-            Some((address, prediction)) => {
-                if let Some(a) = address {
-                    target.fact("address", a.to_string());
-                }
-                let mapped = prediction.realm.source();
-                let rewritten = if prediction.rewritten() {
-                    "; REWRITTEN by DNS canonicalization, see krb5conf.domain_realm"
-                } else {
-                    ""
-                };
-                target.fact(
-                    "service principal",
-                    format!("{} ({mapped}{rewritten})", prediction.principal()),
-                );
-            }
-            None => target.fact(
-                "service principal",
-                format!(
-                    "{}/{} (not predicted: DNS did not answer within {} s)",
-                    params.krbsrvname.value,
-                    params.host.value,
-                    timeout.as_secs_f64()
-                ),
-            ),
-        }
-    }
-    match cred::inspect() {
-        CredState::Valid(t) | CredState::Expired(t) => {
-            target.fact("ticket", format!("{} in {}", t.principal, t.ccache));
-            Some(t.principal)
-        }
-        CredState::Missing { ccache, .. } => {
-            target.fact("ticket", format!("none in {ccache}"));
-            None
-        }
-    }
 }

@@ -6,3 +6,4 @@ pub mod bundle;
 pub mod precedence;
 pub mod run;
 pub mod step;
+pub mod target;
