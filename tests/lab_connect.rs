@@ -105,6 +105,42 @@ fn alice_over_tls_without_gss_encryption_matches_psql() {
     assert!(out.contains("rds_ad         member"), "{out}");
 }
 
+/// The same logins against the real Active Directory (Samba AD DC): dave@CORP.EXAMPLE.COM,
+/// GSS-encrypted on the AD host name and over TLS on the RDS-shaped name (svc-pg holds both SPNs).
+#[test]
+fn dave_from_active_directory_matches_psql() {
+    let lab = Lab::shared();
+    let s = Scratch::new();
+    lab.kinit("dave", &s.ccache());
+    let ad = lab.env("KERBRDS_LAB_AD_KRB5_CONFIG");
+    let user = "user=dave@CORP.EXAMPLE.COM";
+    let table = [
+        (
+            format!("host=db.corp.example.com {user} gssencmode=require"),
+            "t|dave@CORP.EXAMPLE.COM|t|f",
+        ),
+        (
+            format!("host={RDS_HOST} {user} gssencmode=disable sslmode=require"),
+            "t|dave@CORP.EXAMPLE.COM|f|t",
+        ),
+    ];
+    for (conninfo, want) in table {
+        let with_ad = |program: &str| {
+            let mut cmd = lab.command(program);
+            cmd.env("KRB5CCNAME", s.ccache()).env("KRB5_CONFIG", ad);
+            cmd
+        };
+        let (ok, rows, err) = run(with_ad("psql").args(["-XAtw", &conninfo, "-c", STAT_SQL]));
+        assert!(ok, "psql {conninfo}: {err}");
+        assert_eq!(rows.trim(), want, "{conninfo}");
+        let (ok, got, err) = run(
+            with_ad(env!("CARGO_BIN_EXE_kerbrds")).args(["connect", &conninfo, "-c", STAT_SQL])
+        );
+        assert!(ok, "kerbrds {conninfo}: {err}");
+        assert_eq!(got, rows, "{conninfo}");
+    }
+}
+
 #[test]
 fn psql_flags_work_like_psql() {
     let lab = Lab::shared();

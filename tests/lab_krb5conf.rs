@@ -164,37 +164,54 @@ fn mit_defaults_fail_exactly_as_predicted_and_check_says_why() {
     );
 }
 
+/// The managed variant against both KDC kinds: the MIT stand-in (realm given in lower case:
+/// generate upper-cases it) and the real Active Directory (Samba AD DC).
 #[test]
-fn a_generated_managed_krb5_conf_gets_alice_her_service_tickets() {
+fn a_generated_managed_krb5_conf_gets_service_tickets_from_mit_and_ad() {
     let lab = Lab::shared();
-    let s = Scratch::new();
-    let conf = generate(
-        &lab,
-        &s,
-        "managed.conf",
-        &[
-            "--realm",
+    // (--realm as typed, --kdc, user, password file, DB hosts, the realm of the tickets)
+    let table = [
+        (
             "example.com",
-            "--kdc",
             "kdc1.example.com",
-            "--db-host",
-            RDS_HOST,
-        ],
-    );
-    kinit(&lab, "alice@EXAMPLE.COM", "alice.pw", &conf, &s.ccache());
-    for host in ["db.example.com", RDS_HOST] {
-        let got = kvno(&lab, &conf, &s.ccache(), host).unwrap_or_else(|e| panic!("{host}: {e:?}"));
-        assert_eq!(got, format!("postgres/{host}@EXAMPLE.COM"));
+            "alice@EXAMPLE.COM",
+            "alice.pw",
+            ["db.example.com", RDS_HOST],
+            "EXAMPLE.COM",
+        ),
+        (
+            "CORP.EXAMPLE.COM",
+            "dc1.corp.example.com",
+            "dave@CORP.EXAMPLE.COM",
+            "dave.pw",
+            ["db.corp.example.com", RDS_HOST],
+            "CORP.EXAMPLE.COM",
+        ),
+    ];
+    for (realm, kdc, user, pw, hosts, want) in table {
+        let s = Scratch::new();
+        let conf = generate(
+            &lab,
+            &s,
+            "managed.conf",
+            &["--realm", realm, "--kdc", kdc, "--db-host", RDS_HOST],
+        );
+        kinit(&lab, user, pw, &conf, &s.ccache());
+        for host in hosts {
+            let got = kvno(&lab, &conf, &s.ccache(), host)
+                .unwrap_or_else(|e| panic!("{realm} {host}: {e:?}"));
+            assert_eq!(got, format!("postgres/{host}@{want}"));
+        }
+        let (ok, out, _) = run(lab
+            .kerbrds()
+            .args(["krb5conf", "check", "--host", RDS_HOST])
+            .arg(&conf));
+        assert!(ok, "{realm}: {out}");
+        assert!(
+            out.contains(&format!("postgres/{RDS_HOST}@{want}")),
+            "{out}"
+        );
     }
-    let (ok, out, _) = run(lab
-        .kerbrds()
-        .args(["krb5conf", "check", "--host", RDS_HOST])
-        .arg(&conf));
-    assert!(ok, "{out}");
-    assert!(
-        out.contains(&format!("postgres/{RDS_HOST}@EXAMPLE.COM")),
-        "{out}"
-    );
 }
 
 #[test]
