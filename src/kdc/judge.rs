@@ -320,6 +320,22 @@ pub fn judge_kdcs(probes: &[KdcProbe], realm: &str, user: Option<&str>) -> Vec<C
         .collect()
 }
 
+/// MIT's kpasswd answers with a Kerberos error code; Active Directory (Samba, Windows) puts the
+/// RFC 3244 result code in the KRB-ERROR instead (measured: Samba answers 2, HARDERROR).
+fn kpasswd_error_name(code: i32) -> String {
+    let rfc3244 = match code {
+        1 => "KRB5_KPASSWD_MALFORMED",
+        2 => "KRB5_KPASSWD_HARDERROR",
+        3 => "KRB5_KPASSWD_AUTHERROR",
+        4 => "KRB5_KPASSWD_SOFTERROR",
+        5 => "KRB5_KPASSWD_ACCESSDENIED",
+        6 => "KRB5_KPASSWD_BAD_VERSION",
+        7 => "KRB5_KPASSWD_INITIAL_FLAG_NEEDED",
+        _ => return wire::error_name(code).to_string(),
+    };
+    format!("{rfc3244}: the kpasswd result code Active Directory answers with")
+}
+
 /// `kpasswd.udp` / `kpasswd.tcp`, one result per probed address. kpasswd matters only when a
 /// password must change, so an unreachable kpasswd is a warning, never a failure.
 pub fn judge_kpasswd(probes: &[KpasswdProbe]) -> Vec<CheckResult> {
@@ -336,7 +352,7 @@ pub fn judge_kpasswd(probes: &[KpasswdProbe]) -> Vec<CheckResult> {
                                 "answered in {} with a KRB-ERROR from {} ({})",
                                 ms(p),
                                 e.realm,
-                                wire::error_name(e.code)
+                                kpasswd_error_name(e.code)
                             ),
                             None => format!("answered in {} with a kpasswd reply", ms(p)),
                         },
@@ -845,6 +861,13 @@ mod tests {
             ]
         );
         assert!(rs[2].detail.contains("another KDC"), "{}", rs[2].detail);
+    }
+
+    #[test]
+    fn kpasswd_error_codes_are_named_for_mit_and_ad() {
+        assert_eq!(kpasswd_error_name(60), "KRB_ERR_GENERIC");
+        assert!(kpasswd_error_name(2).starts_with("KRB5_KPASSWD_HARDERROR"));
+        assert_eq!(kpasswd_error_name(99), "unknown error code");
     }
 
     #[test]
