@@ -16,25 +16,25 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// List the checks kerbrds runs, with their stable ids.
-    Checks(OutputArgs),
     /// Run every check, from krb5.conf to AWS state, at once; end in one verdict with the root
     /// cause and its fix. Read-only.
     Doctor(DoctorArgs),
-    /// Explain a failure code from the catalogue (why it happens, how to fix it); all if none.
-    Explain(ExplainArgs),
-    /// Log in to PostgreSQL over Kerberos like psql (GSSAPI, gssencmode/sslmode as libpq) and
-    /// report who you are and how the channel is protected; -c runs one statement like psql -Atc.
-    Connect(ConnectArgs),
-    /// AWS: read back the DB instance's domain membership, IAM role and directory, or set them up.
-    Aws(AwsArgs),
-    /// Kerberos logins in PostgreSQL (step 7): create, list and drop "user@REALM" roles as the master user.
-    Login(LoginArgs),
     /// Probe the network path by protocol: DNS 53, Kerberos 88, kpasswd 464 (UDP and TCP) and
     /// the DB port (TCP, SSLRequest, GSSENCRequest). Only a protocol answer counts.
     Probe(ProbeArgs),
+    /// Log in to PostgreSQL over Kerberos like psql (GSSAPI, gssencmode/sslmode as libpq) and
+    /// report who you are and how the channel is protected; -c runs one statement like psql -Atc.
+    Connect(ConnectArgs),
     /// krb5.conf for RDS logins (step 8): check an existing one, or generate a correct one.
     Krb5conf(Krb5confArgs),
+    /// Kerberos logins in PostgreSQL (step 7): create, list and drop "user@REALM" roles as the master user.
+    Login(LoginArgs),
+    /// AWS: read back the DB instance's domain membership, IAM role and directory, or set them up.
+    Aws(AwsArgs),
+    /// List the checks kerbrds runs, with their stable ids.
+    Checks(OutputArgs),
+    /// Explain a failure code from the catalogue (why it happens, how to fix it); all if none.
+    Explain(ExplainArgs),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
