@@ -908,3 +908,76 @@ fn bad_input_exits_2_with_a_hint() {
         "{err}"
     );
 }
+
+/// Runs a boto3 script against the lab's moto (the AWS states doctor must name).
+fn moto(lab: &Lab, script: &str) {
+    let python = lab.root.join(".lab-venv/bin/python");
+    let out = lab
+        .command(python)
+        .args(["-c", script])
+        .output()
+        .expect("run the lab venv's python");
+    assert!(
+        out.status.success(),
+        "boto3 against moto: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn aws_instance_not_joined_and_role_without_policy_are_named_with_the_cli_fix() {
+    let lab = Lab::shared();
+    let n = format!("{:08x}", rand::random::<u32>());
+    let (unjoined, nopolicy) = (format!("doc-unjoined-{n}"), format!("doc-nopolicy-{n}"));
+    moto(
+        &lab,
+        &format!(
+            r#"
+import boto3, json, os
+kw = dict(endpoint_url=os.environ["AWS_ENDPOINT_URL"], region_name="us-east-1")
+rds, iam, ds = (boto3.client(s, **kw) for s in ("rds", "iam", "ds"))
+d = next(d for d in ds.describe_directories()["DirectoryDescriptions"] if d["Name"] == "example.com")
+trust = {{"Version": "2012-10-17", "Statement": [{{"Effect": "Allow", "Action": "sts:AssumeRole",
+  "Principal": {{"Service": ["directoryservice.rds.amazonaws.com", "rds.amazonaws.com"]}}}}]}}
+iam.create_role(RoleName="role-{n}", AssumeRolePolicyDocument=json.dumps(trust))
+base = dict(DBInstanceClass="db.t3.micro", Engine="postgres", EngineVersion="15.7", AllocatedStorage=20,
+  MasterUsername="master", MasterUserPassword="master-lab-pw", DBSubnetGroupName="kerbrds-lab")
+rds.create_db_instance(DBInstanceIdentifier="{unjoined}", **base)
+rds.create_db_instance(DBInstanceIdentifier="{nopolicy}", Domain=d["DirectoryId"], DomainIAMRoleName="role-{n}", **base)
+"#
+        ),
+    );
+    let s = Scratch::new();
+    lab.kinit("alice", &s.ccache());
+
+    let r = doctor(&lab, &s, &[], &["-h", RDS_HOST, "--instance", &unjoined]);
+    assert_eq!(r.code, 1);
+    assert_eq!(
+        r.root(),
+        ("aws.domain_membership", "instance-not-joined"),
+        "{}",
+        r.json["verdict"]
+    );
+    let hint = r.hint("aws.domain_membership");
+    assert!(
+        hint.contains("modify-db-instance")
+            && hint.contains(&unjoined)
+            && hint.contains("--domain"),
+        "{hint}"
+    );
+
+    let r = doctor(&lab, &s, &[], &["-h", RDS_HOST, "--instance", &nopolicy]);
+    assert_eq!(r.code, 1);
+    assert_eq!(
+        r.root(),
+        ("aws.iam_role", "iam-role-no-policy"),
+        "{}",
+        r.json["verdict"]
+    );
+    assert!(
+        r.hint("aws.iam_role")
+            .contains("AmazonRDSDirectoryServiceAccess"),
+        "{}",
+        r.hint("aws.iam_role")
+    );
+}
