@@ -981,3 +981,55 @@ rds.create_db_instance(DBInstanceIdentifier="{nopolicy}", Domain=d["DirectoryId"
         r.hint("aws.iam_role")
     );
 }
+
+#[test]
+fn ctrl_c_prints_what_finished_and_marks_the_rest_interrupted() {
+    let lab = Lab::exclusive();
+    let s = alice_with_faults(
+        &lab,
+        &[
+            ["drop", "127.0.10.4", "5432", "tcp"],
+            ["drop", "127.0.10.1", "88", "tcp"],
+        ],
+    );
+    let child = lab
+        .kerbrds()
+        .env("KRB5CCNAME", s.ccache())
+        .args([
+            "doctor",
+            "--format",
+            "json",
+            "--timeout",
+            "20",
+            "--no-aws",
+            "-h",
+            RDS_HOST,
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    let started = std::time::Instant::now();
+    let kill = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        started.elapsed().as_secs() < 5,
+        "stopped promptly, not at the 20 s timeout"
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let json: Value = serde_json::from_slice(&out.stdout).expect("a partial JSON report");
+    let r = Run { code: 2, json };
+    // The krb5.conf chain finished long before; the blackholed DB port had not.
+    assert_eq!(r.status("krb5conf.parse"), "pass");
+    assert_eq!(r.status("db.tcp"), "skip");
+    assert_eq!(
+        r.check("db.tcp")["detail"],
+        "interrupted before it finished"
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("interrupted"));
+}

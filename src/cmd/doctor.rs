@@ -127,10 +127,13 @@ pub fn run(args: &DoctorArgs) -> u8 {
     };
     let started = Instant::now();
     let show_progress = args.output.format == Format::Human;
-    let results = runtime.block_on(async {
+    let sink = run::Sink::default();
+    let (results, interrupted) = runtime.block_on(async {
         tokio::select! {
-            results = run::run(&inputs) => results,
+            results = run::run(&inputs, &sink) => (results, false),
             never = progress::ticker(timeout, show_progress) => match never {},
+            // Ctrl-C: report what finished, the rest marked as interrupted.
+            Ok(()) = tokio::signal::ctrl_c() => (sink.interrupted(), true),
         }
     });
     // A GSS call stuck on a blackholed KDC must not hold the exit: its step already timed out.
@@ -177,6 +180,10 @@ pub fn run(args: &DoctorArgs) -> u8 {
                 return exit::CANNOT_RUN;
             }
         }
+    }
+    if interrupted {
+        super::note("interrupted: the checks marked 'interrupted before it finished' did not run to the end");
+        return exit::CANNOT_RUN;
     }
     report.exit_code()
 }

@@ -38,25 +38,54 @@ pub struct Inputs {
     pub timeout: Duration,
 }
 
+/// Where finished results collect, chain by chain, so that an interrupted run can still report
+/// what it knows (`interrupted`).
+#[derive(Default)]
+pub struct Sink(std::sync::Mutex<Vec<CheckResult>>);
+
+impl Sink {
+    fn add(&self, results: impl IntoIterator<Item = CheckResult>) {
+        if let Ok(mut v) = self.0.lock() {
+            v.extend(results);
+        }
+    }
+
+    fn take(&self) -> Vec<CheckResult> {
+        self.0
+            .lock()
+            .map(|mut v| std::mem::take(&mut *v))
+            .unwrap_or_default()
+    }
+
+    /// What finished before an interruption, plus a skip for every check that did not.
+    pub fn interrupted(&self) -> Vec<CheckResult> {
+        let mut results = self.take();
+        for id in CheckId::ALL {
+            if !results.iter().any(|r| r.id == *id) {
+                results.push(CheckResult::skip(*id, "interrupted before it finished"));
+            }
+        }
+        results
+    }
+}
+
 /// Runs every check; results come back in no particular order (the report sorts them).
-pub async fn run(inp: &Inputs) -> Vec<CheckResult> {
+pub async fn run(inp: &Inputs, sink: &Sink) -> Vec<CheckResult> {
     // krb5.conf is judged against the directory's realm when AWS can tell it (AWS answers in
     // milliseconds or fails fast without credentials).
     let config_and_aws = async {
         let (aws, directory_realm) = aws_chain(inp).await;
+        sink.add(aws);
         let expected = directory_realm.or_else(|| managed_realm_guess(inp));
-        (krb5conf_chain(inp, expected).await, aws)
+        let krb5 = krb5conf_chain(inp, expected).await;
+        sink.add(krb5.results);
+        krb5.value
     };
-    let ((krb5, aws), network, creds) = tokio::join!(
-        config_and_aws,
-        probes::run(&inp.probe),
-        credential_chain(inp),
-    );
-    let mut results = krb5.results;
-    results.extend(aws);
-    results.extend(network);
-    results.extend(creds);
-    name_the_unnamed_spn(&mut results, krb5.value.as_ref());
+    let network = async { sink.add(probes::run(&inp.probe).await) };
+    let creds = async { sink.add(credential_chain(inp).await) };
+    let (prediction, (), ()) = tokio::join!(config_and_aws, network, creds);
+    let mut results = sink.take();
+    name_the_unnamed_spn(&mut results, prediction.as_ref());
     explain_login_by_the_port(&mut results);
     confirm_warnings(&mut results);
     results
