@@ -56,7 +56,8 @@ pub fn run(args: &DoctorArgs) -> u8 {
     let timeout = plan.inputs.timeout;
     let mut target = plan.target;
     let mut probe_inputs = plan.inputs;
-    let ticket = describe(&mut target, &params, &plan.profile, timeout);
+    let canon = crate::doctor::target::dns();
+    let ticket = describe(&mut target, &params, &plan.profile, &canon, timeout);
     // A DB user without @REALM is no Kerberos principal (RDS compares the login with the full
     // principal): the KDC probes ask about the ticket's principal instead.
     if !params.user.value.contains('@') {
@@ -119,6 +120,7 @@ pub fn run(args: &DoctorArgs) -> u8 {
         aws_skip_reason,
         master,
         krb5ccname: env("KRB5CCNAME"),
+        canon,
         timeout,
     };
     let runtime = match super::runtime() {

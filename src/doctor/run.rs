@@ -18,7 +18,7 @@ use crate::catalogue::Cause;
 use crate::check::{CheckId, CheckResult, Checked, Status};
 use crate::db::connect::{self, LoginInfo};
 use crate::gss;
-use crate::krb5conf::{self, LoadError, Profile, SpnPrediction, SystemCanonicalizer};
+use crate::krb5conf::{self, LoadError, Profile, SpnPrediction};
 use crate::login;
 use crate::pgconn::ConnParams;
 use crate::probes::{self, ProbeInputs};
@@ -35,6 +35,8 @@ pub struct Inputs {
     /// The master user (`--master-user`) and its stored password, to read the login role.
     pub master: Option<ConnParams>,
     pub krb5ccname: Option<String>,
+    /// The DNS answers the target statement already got (canonicalization).
+    pub canon: Arc<super::target::Dns>,
     pub timeout: Duration,
 }
 
@@ -171,6 +173,7 @@ async fn krb5conf_chain(inp: &Inputs, expected: Option<String>) -> Checked<SpnPr
     let host = inp.params.host.value.clone();
     let krbsrvname = inp.params.krbsrvname.value.clone();
     let ccname = inp.krb5ccname.clone();
+    let canon = Arc::clone(&inp.canon);
     step(CheckId::Krb5confParse, inp.timeout, async move {
         let judged = tokio::task::spawn_blocking(move || {
             let req = krb5conf::Request {
@@ -179,7 +182,7 @@ async fn krb5conf_chain(inp: &Inputs, expected: Option<String>) -> Checked<SpnPr
                 expected_realm: expected.as_deref(),
                 krb5ccname: ccname.as_deref(),
             };
-            krb5conf::judge(&profile, &req, &SystemCanonicalizer)
+            krb5conf::judge(&profile, &req, &*canon)
         })
         .await;
         judged.unwrap_or_else(|e| std::panic::resume_unwind(e.into_panic()))

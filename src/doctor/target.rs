@@ -2,13 +2,22 @@
 //! service principal (built the way MIT will build it, DNS canonicalization included) and with
 //! which ticket.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use crate::gss::cred::{self, CredState};
 use crate::krb5conf::{
-    predict_service_principal, Canonicalizer, LoadError, Profile, SpnPrediction,
-    SystemCanonicalizer,
+    predict_service_principal, CachedCanonicalizer, Canonicalizer, LoadError, Profile,
+    SpnPrediction, SystemCanonicalizer,
 };
+
+/// The resolver calls libkrb5 makes, asked once per run: the target statement and the
+/// krb5conf checks share the answers.
+pub type Dns = CachedCanonicalizer<SystemCanonicalizer>;
+
+pub fn dns() -> Arc<Dns> {
+    Arc::new(CachedCanonicalizer::new(SystemCanonicalizer))
+}
 use crate::pgconn::ConnParams;
 use crate::report::Target;
 
@@ -17,16 +26,17 @@ use crate::report::Target;
 fn predict(
     profile: &Profile,
     params: &ConnParams,
+    canon: &Arc<Dns>,
     timeout: Duration,
 ) -> Option<(Option<std::net::IpAddr>, SpnPrediction)> {
     let (tx, rx) = std::sync::mpsc::channel();
     let profile = profile.clone();
     let host = params.host.value.clone();
     let service = params.krbsrvname.value.clone();
+    let canon = Arc::clone(canon);
     std::thread::spawn(move || {
-        let canon = SystemCanonicalizer;
         let address = canon.forward(&host).ok().and_then(|f| f.address);
-        let prediction = predict_service_principal(&profile, &host, &service, &canon);
+        let prediction = predict_service_principal(&profile, &host, &service, &*canon);
         let _ = tx.send((address, prediction));
     });
     rx.recv_timeout(timeout).ok()
@@ -38,6 +48,7 @@ pub fn describe(
     target: &mut Target,
     params: &ConnParams,
     profile: &Result<Profile, LoadError>,
+    canon: &Arc<Dns>,
     timeout: Duration,
 ) -> Option<String> {
     target.fact(
@@ -52,7 +63,7 @@ pub fn describe(
         ),
     );
     if let Ok(p) = profile {
-        match predict(p, params, timeout) {
+        match predict(p, params, canon, timeout) {
             Some((address, prediction)) => {
                 if let Some(a) = address {
                     target.fact("address", a.to_string());

@@ -21,8 +21,8 @@ pub use model::{
 };
 pub use parse::{Env, ErrorKind, LoadError, ParseError};
 pub use spn::{
-    predict_service_principal, Canonicalizer, SpnPrediction, SystemCanonicalizer,
-    TableCanonicalizer,
+    predict_service_principal, CachedCanonicalizer, Canonicalizer, SpnPrediction,
+    SystemCanonicalizer, TableCanonicalizer,
 };
 
 #[cfg(test)]

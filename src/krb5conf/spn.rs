@@ -83,6 +83,57 @@ impl Canonicalizer for SystemCanonicalizer {
     }
 }
 
+/// Remembers what DNS answered, so that one run (the doctor's target statement, then its
+/// krb5conf checks) asks the resolver once per name.
+#[derive(Debug, Default)]
+pub struct CachedCanonicalizer<C> {
+    inner: C,
+    forward: std::sync::Mutex<std::collections::HashMap<String, Result<Forward, String>>>,
+    reverse: std::sync::Mutex<std::collections::HashMap<IpAddr, Option<String>>>,
+    search: std::sync::OnceLock<Option<String>>,
+}
+
+impl<C: Canonicalizer> CachedCanonicalizer<C> {
+    pub fn new(inner: C) -> Self {
+        CachedCanonicalizer {
+            inner,
+            forward: Default::default(),
+            reverse: Default::default(),
+            search: Default::default(),
+        }
+    }
+}
+
+impl<C: Canonicalizer> Canonicalizer for CachedCanonicalizer<C> {
+    fn forward(&self, host: &str) -> Result<Forward, String> {
+        if let Some(hit) = self.forward.lock().ok().and_then(|m| m.get(host).cloned()) {
+            return hit;
+        }
+        let answer = self.inner.forward(host);
+        if let Ok(mut m) = self.forward.lock() {
+            m.insert(host.to_string(), answer.clone());
+        }
+        answer
+    }
+
+    fn reverse(&self, addr: IpAddr) -> Option<String> {
+        if let Some(hit) = self.reverse.lock().ok().and_then(|m| m.get(&addr).cloned()) {
+            return hit;
+        }
+        let answer = self.inner.reverse(addr);
+        if let Ok(mut m) = self.reverse.lock() {
+            m.insert(addr, answer.clone());
+        }
+        answer
+    }
+
+    fn search_domain(&self) -> Option<String> {
+        self.search
+            .get_or_init(|| self.inner.search_domain())
+            .clone()
+    }
+}
+
 /// One step that changed (or kept) the host name, for the report's evidence.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Step {
@@ -247,5 +298,47 @@ impl Canonicalizer for TableCanonicalizer {
 
     fn search_domain(&self) -> Option<String> {
         self.search.clone()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    #[derive(Default)]
+    struct Counting(AtomicUsize);
+
+    impl Canonicalizer for Counting {
+        fn forward(&self, _: &str) -> Result<Forward, String> {
+            self.0.fetch_add(1, Ordering::SeqCst);
+            Ok(Forward {
+                canonical_name: Some("c.example.com".into()),
+                address: None,
+            })
+        }
+        fn reverse(&self, _: IpAddr) -> Option<String> {
+            self.0.fetch_add(1, Ordering::SeqCst);
+            None
+        }
+        fn search_domain(&self) -> Option<String> {
+            self.0.fetch_add(1, Ordering::SeqCst);
+            None
+        }
+    }
+
+    #[test]
+    fn the_cache_asks_dns_once_per_question() {
+        let c = CachedCanonicalizer::new(Counting::default());
+        let ip: IpAddr = "127.0.0.1".parse().unwrap();
+        for _ in 0..3 {
+            let f = c.forward("a.example.com").unwrap();
+            assert_eq!(f.canonical_name.as_deref(), Some("c.example.com"));
+            assert_eq!(c.reverse(ip), None);
+            assert_eq!(c.search_domain(), None);
+        }
+        assert_eq!(c.inner.0.load(Ordering::SeqCst), 3, "one call per question");
+        c.forward("b.example.com").unwrap();
+        assert_eq!(c.inner.0.load(Ordering::SeqCst), 4, "another name is asked");
     }
 }
