@@ -80,18 +80,6 @@ fn doctor(lab: &Lab, scratch: &Scratch, env: &[(&str, String)], args: &[&str]) -
     }
 }
 
-fn krb5_conf_without(lab: &Lab, scratch: &Scratch, base: &str, drop: &[&str]) -> String {
-    let conf = std::fs::read_to_string(lab.path(base)).unwrap();
-    let kept: String = conf
-        .lines()
-        .filter(|l| !drop.iter().any(|d| l.contains(d)))
-        .map(|l| format!("{l}\n"))
-        .collect();
-    let path = scratch.path("krb5.conf");
-    std::fs::write(&path, kept).unwrap();
-    path.display().to_string()
-}
-
 /// The two kinds of KDC the lab runs: MIT (EXAMPLE.COM, ONPREM.COM) and a real Active Directory
 /// (Samba AD DC, CORP.EXAMPLE.COM). Scenarios that matter for both run over both.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -290,8 +278,7 @@ fn rds_endpoint_with_mit_canonicalization_defaults_names_rdns() {
     let lab = Lab::shared();
     let s = Scratch::new();
     lab.kinit("alice", &s.ccache());
-    let conf = krb5_conf_without(
-        &lab,
+    let conf = lab.krb5_conf_without(
         &s,
         "client/krb5.conf",
         &["rdns", "dns_canonicalize_hostname"],
@@ -321,7 +308,7 @@ fn onprem_user_without_the_rds_mapping_names_domain_realm() {
     let lab = Lab::shared();
     let s = Scratch::new();
     lab.kinit("bob", &s.ccache());
-    let conf = krb5_conf_without(&lab, &s, "client/krb5-onprem.conf", &["rds.amazonaws.com"]);
+    let conf = lab.krb5_conf_without(&s, "client/krb5-onprem.conf", &["rds.amazonaws.com"]);
     let r = doctor(
         &lab,
         &s,

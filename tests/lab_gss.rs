@@ -26,16 +26,6 @@ fn with_env<T>(lab: &Lab, ccache: &str, conf: Option<&str>, f: impl FnOnce() -> 
 
 /// Writes the lab's `base` krb5.conf minus the lines containing any of `drop` to
 /// `scratch/krb5.conf`.
-fn conf_without(lab: &Lab, s: &Scratch, base: &str, drop: &[&str]) {
-    let conf = std::fs::read_to_string(lab.path(base)).unwrap();
-    let kept: String = conf
-        .lines()
-        .filter(|l| !drop.iter().any(|d| l.contains(d)))
-        .map(|l| format!("{l}\n"))
-        .collect();
-    std::fs::write(s.path("krb5.conf"), kept).unwrap();
-}
-
 fn rt() -> tokio::runtime::Runtime {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -150,8 +140,7 @@ fn mit_defaults_rewrite_the_rds_endpoint() {
     let lab = Lab::shared();
     let s = Scratch::new();
     lab.kinit("alice", &s.ccache());
-    conf_without(
-        &lab,
+    lab.krb5_conf_without(
         &s,
         "client/krb5.conf",
         &["rdns", "dns_canonicalize_hostname"],
@@ -175,7 +164,7 @@ fn an_onprem_user_without_the_rds_mapping_gets_domain_realm_missing() {
     let lab = Lab::shared();
     let s = Scratch::new();
     lab.kinit("bob", &s.ccache());
-    conf_without(&lab, &s, "client/krb5-onprem.conf", &["rds.amazonaws.com"]);
+    lab.krb5_conf_without(&s, "client/krb5-onprem.conf", &["rds.amazonaws.com"]);
     let r = with_env(&lab, &s.ccache(), s.path("krb5.conf").to_str(), || {
         rt().block_on(gss::check_service_ticket(RDS_HOST, "postgres"))
     });

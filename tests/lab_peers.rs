@@ -84,13 +84,11 @@ fn rds_endpoint_reproduces_the_canonicalization_trap_with_mit_defaults() {
     let lab = Lab::shared();
     let s = Scratch::new();
     lab.kinit("alice", &s.ccache());
-    let conf = std::fs::read_to_string(lab.path("client/krb5.conf")).unwrap();
-    let defaults: String = conf
-        .lines()
-        .filter(|l| !l.contains("rdns") && !l.contains("dns_canonicalize_hostname"))
-        .map(|l| format!("{l}\n"))
-        .collect();
-    std::fs::write(s.path("krb5.conf"), defaults).unwrap();
+    lab.krb5_conf_without(
+        &s,
+        "client/krb5.conf",
+        &["rdns", "dns_canonicalize_hostname"],
+    );
     let (ok, _, err) = run(lab
         .command("psql")
         .env("KRB5CCNAME", s.ccache())
@@ -113,13 +111,7 @@ fn onprem_user_without_rds_mapping_reproduces_the_referral_trap() {
     let lab = Lab::shared();
     let s = Scratch::new();
     lab.kinit("bob", &s.ccache());
-    let conf = std::fs::read_to_string(lab.path("client/krb5-onprem.conf")).unwrap();
-    let unmapped: String = conf
-        .lines()
-        .filter(|l| !l.contains("rds.amazonaws.com"))
-        .map(|l| format!("{l}\n"))
-        .collect();
-    std::fs::write(s.path("krb5.conf"), unmapped).unwrap();
+    lab.krb5_conf_without(&s, "client/krb5-onprem.conf", &["rds.amazonaws.com"]);
     let (ok, _, err) = run(lab
         .command("psql")
         .env("KRB5CCNAME", s.ccache())

@@ -207,6 +207,20 @@ impl Lab {
         }
     }
 
+    /// Writes the lab's client krb5.conf `base` without the lines containing any of `drop` to
+    /// the scratch directory's krb5.conf, and returns that path (a seeded misconfiguration).
+    pub fn krb5_conf_without(&self, scratch: &Scratch, base: &str, drop: &[&str]) -> String {
+        let conf = std::fs::read_to_string(self.path(base)).expect("lab krb5.conf");
+        let kept: String = conf
+            .lines()
+            .filter(|l| !drop.iter().any(|d| l.contains(d)))
+            .map(|l| format!("{l}\n"))
+            .collect();
+        let path = scratch.path("krb5.conf");
+        std::fs::write(&path, kept).expect("write krb5.conf");
+        path.display().to_string()
+    }
+
     pub fn secret(&self, name: &str) -> String {
         std::fs::read_to_string(self.dir.join("secrets").join(name))
             .expect("lab secret")
