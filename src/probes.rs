@@ -314,6 +314,20 @@ pub async fn run(inputs: &ProbeInputs) -> Vec<CheckResult> {
 mod tests {
     use super::*;
 
+    /// Inputs naming nothing to probe.
+    fn empty(timeout: Duration) -> ProbeInputs {
+        ProbeInputs {
+            db: None,
+            realm: None,
+            user: None,
+            kdcs: vec![],
+            kpasswd: vec![],
+            dns_servers: vec![],
+            service_realm: None,
+            timeout,
+        }
+    }
+
     #[test]
     fn host_port_values() {
         assert_eq!(
@@ -331,16 +345,7 @@ mod tests {
 
     #[test]
     fn kpasswd_defaults_to_the_kdc_hosts_and_never_the_kadmin_port() {
-        let mut inputs = ProbeInputs {
-            db: None,
-            realm: None,
-            user: None,
-            kdcs: vec![],
-            kpasswd: vec![],
-            dns_servers: vec![],
-            service_realm: None,
-            timeout: Duration::from_secs(1),
-        };
+        let mut inputs = empty(Duration::from_secs(1));
         let kdcs = vec![("kdc1.example.com".to_string(), 88)];
         assert_eq!(
             kpasswd_endpoints(&inputs, &kdcs),
@@ -355,16 +360,7 @@ mod tests {
 
     #[tokio::test]
     async fn without_inputs_every_probe_skips_with_its_reason() {
-        let inputs = ProbeInputs {
-            db: None,
-            realm: None,
-            user: None,
-            kdcs: vec![],
-            kpasswd: vec![],
-            dns_servers: vec![],
-            service_realm: None,
-            timeout: Duration::from_millis(100),
-        };
+        let inputs = empty(Duration::from_millis(100));
         let results = run(&inputs).await;
         let mut ids: Vec<&str> = results.iter().map(|r| r.id.as_str()).collect();
         ids.sort_unstable();
